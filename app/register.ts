@@ -1,0 +1,178 @@
+/**
+ * The registration snippet a host page adds to install the image-cache service worker.
+ *
+ * ```ts
+ * import { registerImageCache } from '/register.mjs';
+ * await registerImageCache({ onUpdate: () => showReloadNotice() });
+ * ```
+ *
+ * or, with no module code at all, `<script src="/register.js"></script>` (see `register-auto.ts`).
+ *
+ * Besides the callbacks, it dispatches two DOM events on `window`:
+ * - {@link CONTROLLED_EVENT} (`sw-image-cache:controlled`) once the page is controlled;
+ * - {@link UPDATE_EVENT} (`sw-image-cache:update`) when a new worker version has installed and
+ *   taken over, with `detail.registration`.
+ */
+
+/** Dispatched on `window` once the page is controlled by a service worker. */
+export const CONTROLLED_EVENT = 'sw-image-cache:controlled';
+
+/** Dispatched on `window` when a new worker version has installed and taken over. */
+export const UPDATE_EVENT = 'sw-image-cache:update';
+
+/** The `detail` of {@link CONTROLLED_EVENT} and {@link UPDATE_EVENT}. */
+export interface ImageCacheEventDetail {
+  /** The registration, when known (it is not yet when the page was already controlled on load). */
+  registration?: ServiceWorkerRegistration;
+}
+
+/** Options of {@link registerImageCache}. */
+export interface RegisterOptions {
+  /**
+   * URL of the service worker script. It must be same-origin, and its directory must contain
+   * `scope` (the build serves it at the root).
+   * @default '/sw.js'
+   */
+  swUrl?: string;
+  /**
+   * Scope of the registration: the worker controls pages under it, and answers its virtual
+   * endpoints (`<scope>__image-cache/stats`) there.
+   * @default '/'
+   */
+  scope?: string;
+  /**
+   * Ask the browser not to evict this origin's storage under pressure, through
+   * [`navigator.storage.persist()`](https://developer.mozilla.org/en-US/docs/Web/API/StorageManager/persist).
+   * Browsers may grant or refuse it silently (Chromium grants it from engagement, Firefox may
+   * prompt); a refusal or an error is ignored, and registration never waits for it.
+   * @default false
+   */
+  persist?: boolean;
+  /**
+   * Called when a new worker version has installed and taken over from a previous one: a
+   * [`controllerchange`](https://developer.mozilla.org/en-US/docs/Web/API/ServiceWorkerContainer/controllerchange_event)
+   * after an existing controller, or an
+   * [`updatefound`](https://developer.mozilla.org/en-US/docs/Web/API/ServiceWorkerRegistration/updatefound_event)
+   * whose worker reached `installed` while the page had a controller. Called at most once per
+   * new worker. A typical handler offers a reload. Not called for the first install.
+   */
+  onUpdate?: (registration: ServiceWorkerRegistration) => void;
+  /** Called once the page is controlled; immediately (after a microtask) if it already is. */
+  onControlled?: () => void;
+}
+
+function dispatch(type: string, detail: ImageCacheEventDetail): void {
+  if (typeof window === 'undefined' || typeof CustomEvent === 'undefined') return;
+  window.dispatchEvent(new CustomEvent<ImageCacheEventDetail>(type, { detail }));
+}
+
+/** Runs a user callback without letting its exception break registration. */
+function safely(callback: () => void): void {
+  try {
+    callback();
+  } catch (error) {
+    console.warn('sw-image-cache: a registration callback threw', error);
+  }
+}
+
+/**
+ * Registers the image-cache service worker with
+ * [`navigator.serviceWorker.register()`](https://developer.mozilla.org/en-US/docs/Web/API/ServiceWorkerContainer/register)
+ * and reports control and updates through the callbacks and the `window` events.
+ *
+ * Safe to call anywhere: where service workers are unsupported (no `navigator.serviceWorker`,
+ * or not a [secure context](https://developer.mozilla.org/en-US/docs/Web/Security/Secure_Contexts):
+ * `http://127.0.0.1` and `http://localhost` count as secure) it logs one `console.info` and
+ * resolves `undefined`.
+ *
+ * Note that `register()` resolving does not mean the page is controlled (the worker may still
+ * be installing): wait for `onControlled` or {@link CONTROLLED_EVENT}.
+ *
+ * @param options see {@link RegisterOptions}.
+ * @returns resolves with the registration, or `undefined` when service workers are unsupported
+ *   or registration failed (the failure is reported with `console.warn`). Never rejects.
+ */
+export async function registerImageCache(
+  options: RegisterOptions = {},
+): Promise<ServiceWorkerRegistration | undefined> {
+  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled } = options;
+
+  if (
+    typeof navigator === 'undefined' ||
+    !('serviceWorker' in navigator) ||
+    (typeof isSecureContext !== 'undefined' && !isSecureContext)
+  ) {
+    console.info('sw-image-cache: service workers are not available here; images load from the network.');
+    return undefined;
+  }
+  const container = navigator.serviceWorker;
+
+  if (persist) {
+    // Fire and forget: never delays or fails registration.
+    navigator.storage?.persist?.().catch(() => undefined);
+  }
+
+  let registration: ServiceWorkerRegistration | undefined;
+  let controlled = false;
+  let hadController = container.controller !== null;
+  const announced = new WeakSet<ServiceWorker>();
+
+  const markControlled = (): void => {
+    hadController = true;
+    if (controlled) return;
+    controlled = true;
+    if (onControlled) safely(onControlled);
+    dispatch(CONTROLLED_EVENT, { registration });
+  };
+
+  const announceUpdate = (worker: ServiceWorker | null): void => {
+    if (worker !== null) {
+      if (announced.has(worker)) return;
+      announced.add(worker);
+    }
+    const notify = (reg: ServiceWorkerRegistration): void => {
+      if (onUpdate) safely(() => onUpdate(reg));
+      dispatch(UPDATE_EVENT, { registration: reg });
+    };
+    if (registration !== undefined) notify(registration);
+    else void container.ready.then(notify, () => undefined);
+  };
+
+  // Listen before registering, so a fast first activation (skipWaiting + clients.claim) is not missed.
+  container.addEventListener('controllerchange', () => {
+    if (hadController) announceUpdate(container.controller);
+    else markControlled();
+  });
+
+  if (container.controller !== null) {
+    // Already controlled (a reload, or offline): report it now, whatever registration does.
+    await Promise.resolve();
+    markControlled();
+  }
+
+  try {
+    registration = await container.register(swUrl, { scope });
+  } catch (error) {
+    console.warn(`sw-image-cache: could not register ${swUrl} (scope ${scope}):`, error);
+    return undefined;
+  }
+
+  const reg = registration;
+  const watchInstalling = (worker: ServiceWorker | null): void => {
+    if (worker === null) return;
+    const onState = (): void => {
+      // `installed` with a controller in place means an update waiting (or about to skip waiting).
+      if (worker.state === 'installed' && container.controller !== null) announceUpdate(worker);
+      if (worker.state !== 'installing') worker.removeEventListener('statechange', onState);
+    };
+    worker.addEventListener('statechange', onState);
+  };
+  reg.addEventListener('updatefound', () => watchInstalling(reg.installing));
+  // An update found before `register()` resolved (its `updatefound` already fired).
+  if (reg.installing !== null && container.controller !== null) watchInstalling(reg.installing);
+
+  // Control may have been taken while register() was pending without an event reaching us
+  // (e.g. the page was controlled between the first check and the listener).
+  if (container.controller !== null) markControlled();
+  return reg;
+}

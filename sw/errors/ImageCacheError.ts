@@ -1,0 +1,30 @@
+import { messages } from './messages.ts';
+
+/** The codes an {@link ImageCacheError} can carry. */
+export type ImageCacheErrorCode =
+  | 'invalid-config'
+  | 'max-bytes-required'
+  | 'manifest-over-budget'
+  | 'invalid-manifest'
+  | 'index-unavailable';
+
+/**
+ * The one error class of sw-image-cache (Workbox `WorkboxError` style): `name` is a kebab-case
+ * code, `details` carries the facts (for `invalid-config`: `{ key, reason }`), and `message` is
+ * rendered from `messages.ts`. Platform errors (`QuotaExceededError`, `InvalidStateError`, …) are
+ * never wrapped: they propagate as the `DOMException` they are.
+ */
+export class ImageCacheError extends Error {
+  /** The error code, also in `name`. */
+  readonly code: ImageCacheErrorCode;
+  /** Structured facts about the failure. */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ImageCacheErrorCode, details: Record<string, unknown> = {}) {
+    const render = messages[code];
+    super(render ? render(details) : `${code} ${JSON.stringify(details)}`);
+    this.name = code;
+    this.code = code;
+    this.details = details;
+  }
+}

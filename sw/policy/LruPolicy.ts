@@ -1,0 +1,174 @@
+import type { ReplacementPolicy } from './ReplacementPolicy.ts';
+import type { Bytes } from './types.ts';
+
+/** Slot number meaning "no slot" in the linked list. */
+const NIL = -1;
+/** Slots allocated by a new policy; the arrays double when full. */
+const INITIAL_CAPACITY = 64;
+
+/**
+ * Least Recently Used: the victim is the key whose last hit (or insertion) is oldest.
+ *
+ * Layout (lru-cache's): a `Map` from key to a slot number, and per-slot typed arrays holding a
+ * doubly linked list in recency order (`prev`/`next`, head = least recent, tail = most recent)
+ * plus the entry's size. A hit is one `Map.get` and a few array writes (no `Map` delete/re-insert),
+ * an insertion one `Map.get` + one `Map.set`, an eviction one `Map.delete`. Freed slots are reused
+ * through a free list; the arrays double when full (amortised O(1)).
+ *
+ * Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`, `evict`: O(1) (amortised for
+ * `insert`). `keys()`: O(n). Memory: one `Map` slot per entry plus 16 bytes of typed arrays
+ * (8 for the size, 4 + 4 for the links) per allocated slot.
+ *
+ * Source: the classic policy (Mattson et al., "Evaluation techniques for storage hierarchies",
+ * IBM Systems Journal 9(2), 1970, where LRU's stack property is defined).
+ */
+export class LruPolicy implements ReplacementPolicy {
+  readonly name: string = 'lru';
+  #index = new Map<string, number>();
+  #keyList: (string | undefined)[] = [];
+  #sizeList = new Float64Array(INITIAL_CAPACITY);
+  #next = new Int32Array(INITIAL_CAPACITY);
+  #prev = new Int32Array(INITIAL_CAPACITY);
+  #free: number[] = [];
+  /** Next never-used slot. */
+  #top = 0;
+  /** Least recently used slot (next victim), or {@link NIL}. */
+  #head = NIL;
+  /** Most recently used slot, or {@link NIL}. */
+  #tail = NIL;
+  #bytes: Bytes = 0;
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  get bytes(): Bytes {
+    return this.#bytes;
+  }
+
+  has(key: string): boolean {
+    return this.#index.has(key);
+  }
+
+  sizeOf(key: string): Bytes | undefined {
+    const slot = this.#index.get(key);
+    return slot === undefined ? undefined : this.#sizeList[slot];
+  }
+
+  touch(key: string): void {
+    const slot = this.#index.get(key);
+    if (slot !== undefined && slot !== this.#tail) this.#moveToTail(slot);
+  }
+
+  hit(key: string): boolean {
+    const slot = this.#index.get(key);
+    if (slot === undefined) return false;
+    if (slot !== this.#tail) this.#moveToTail(slot);
+    return true;
+  }
+
+  /** @throws Error when `key` is already held. */
+  insert(key: string, size: Bytes): void {
+    if (this.#index.get(key) !== undefined) throw new Error(`LruPolicy.insert: key already held: ${key}`);
+    let slot: number;
+    if (this.#free.length > 0) {
+      slot = this.#free.pop()!;
+    } else {
+      if (this.#top === this.#sizeList.length) this.#grow();
+      slot = this.#top++;
+    }
+    this.#keyList[slot] = key;
+    this.#sizeList[slot] = size;
+    const tail = this.#tail;
+    this.#prev[slot] = tail;
+    this.#next[slot] = NIL;
+    if (tail === NIL) this.#head = slot;
+    else this.#next[tail] = slot;
+    this.#tail = slot;
+    this.#index.set(key, slot);
+    this.#bytes += size;
+  }
+
+  remove(key: string): boolean {
+    const slot = this.#index.get(key);
+    if (slot === undefined) return false;
+    this.#unlink(slot);
+    this.#release(slot, key);
+    return true;
+  }
+
+  evict(): string | undefined {
+    const slot = this.#head;
+    if (slot === NIL) return undefined;
+    const key = this.#keyList[slot]!;
+    const next = this.#next[slot];
+    this.#head = next;
+    if (next === NIL) this.#tail = NIL;
+    else this.#prev[next] = NIL;
+    this.#release(slot, key);
+    return key;
+  }
+
+  /** A snapshot of the keys, least recently used first (safe to mutate the policy meanwhile). */
+  keys(): IterableIterator<string> {
+    const out: string[] = [];
+    for (let slot = this.#head; slot !== NIL; slot = this.#next[slot]) out.push(this.#keyList[slot]!);
+    return out.values();
+  }
+
+  clear(): void {
+    this.#index.clear();
+    this.#keyList = [];
+    this.#free = [];
+    this.#top = 0;
+    this.#head = NIL;
+    this.#tail = NIL;
+    this.#bytes = 0;
+  }
+
+  /** Moves a held slot that is not the tail to the most-recent end. */
+  #moveToTail(slot: number): void {
+    const prev = this.#prev[slot];
+    const next = this.#next[slot];
+    // `slot` is not the tail, so `next` is a slot.
+    if (prev === NIL) this.#head = next;
+    else this.#next[prev] = next;
+    this.#prev[next] = prev;
+    const tail = this.#tail;
+    this.#prev[slot] = tail;
+    this.#next[slot] = NIL;
+    this.#next[tail] = slot;
+    this.#tail = slot;
+  }
+
+  /** Takes a held slot out of the list. */
+  #unlink(slot: number): void {
+    const prev = this.#prev[slot];
+    const next = this.#next[slot];
+    if (prev === NIL) this.#head = next;
+    else this.#next[prev] = next;
+    if (next === NIL) this.#tail = prev;
+    else this.#prev[next] = prev;
+  }
+
+  /** Forgets an unlinked slot's key and puts the slot on the free list. */
+  #release(slot: number, key: string): void {
+    this.#bytes -= this.#sizeList[slot];
+    this.#index.delete(key);
+    this.#keyList[slot] = undefined;
+    this.#free.push(slot);
+  }
+
+  #grow(): void {
+    const capacity = this.#sizeList.length * 2;
+    const sizes = new Float64Array(capacity);
+    sizes.set(this.#sizeList);
+    this.#sizeList = sizes;
+    const next = new Int32Array(capacity);
+    next.set(this.#next);
+    this.#next = next;
+    const prev = new Int32Array(capacity);
+    prev.set(this.#prev);
+    this.#prev = prev;
+  }
+}

@@ -1,0 +1,175 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Bytes, Milliseconds } from '../policy/types.ts';
+
+/** Name of the IndexedDB database holding entry metadata. */
+export const DB_NAME = 'sw-image-cache';
+/** Current schema version (see the upgrade steps in {@link EntryMetadataModel}). */
+export const DB_VERSION = 1;
+/** Object store of {@link EntryRecord}s, keyed by `url`. */
+export const ENTRIES_STORE = 'entries';
+/** Object store of small persisted state (statistics), keyed by name. */
+export const STATE_STORE = 'state';
+
+/**
+ * One entry's metadata, as stored in IndexedDB (field names chosen to read well in DevTools'
+ * Application panel). Times are ms since the Unix epoch; sizes are bytes.
+ */
+export interface EntryRecord {
+  /** Key: the normalised request URL (fragment removed). */
+  url: string;
+  /** Length of the stored body in bytes (counted from the body, never from `Content-Length`). */
+  bytes: Bytes;
+  /** `pending` while the body is being written (space reserved), `committed` once it is in Cache Storage. */
+  state: 'pending' | 'committed';
+  /** When the body was stored (or last revalidated), ms since epoch. */
+  storedAt: Milliseconds;
+  /** Last time the entry was served (written behind, in batches), ms since epoch. */
+  lastAccessedAt: Milliseconds;
+  /** Recency counter: increases on every store and hit; orders accesses within one millisecond. */
+  accessSeq: number;
+  /** When the entry stops being fresh, ms since epoch; `Infinity` when it never expires. */
+  expiresAt: Milliseconds;
+  /** `precache` (warm-up manifest) or `runtime` (stored on a fetch). */
+  kind: 'precache' | 'runtime';
+  /** Content revision for precached entries, `null` for runtime entries. */
+  revision: string | null;
+  /** The response's `Content-Type`. */
+  contentType: string;
+  /** Validators for conditional revalidation (RFC 9110 §8.8): `ETag` and `Last-Modified`, when the response had them. */
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** Persisted statistics counters (written behind with access times). */
+export interface PersistedStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+  peakBytes: Bytes;
+  stored: number;
+  bypassed: number;
+  collapsed: number;
+  stale: number;
+  errors: number;
+}
+
+interface ImageCacheDB extends DBSchema {
+  entries: { key: string; value: EntryRecord; indexes: { expiresAt: number; lastAccessedAt: number } };
+  state: { key: string; value: PersistedStats };
+}
+
+/**
+ * The IndexedDB side of the two-store cache (metadata only; bodies live in Cache Storage), over
+ * `idb`. The database is opened lazily on first use and the connection is kept.
+ *
+ * Upgrade steps (cumulative `if (oldVersion < N)`):
+ * - v1: `entries` store keyed by `url`, indexes `expiresAt` and `lastAccessedAt`; `state` store.
+ */
+export class EntryMetadataModel {
+  #db: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
+  readonly #name: string;
+
+  /** @param dbName Database name. @default {@link DB_NAME} */
+  constructor(dbName: string = DB_NAME) {
+    this.#name = dbName;
+  }
+
+  /**
+   * The open connection. Rejects with the platform's error (for example `InvalidStateError` or
+   * `UnknownError`) when IndexedDB is unavailable, or when another client holding an older
+   * version blocks the upgrade for longer than `blockedTimeoutMs`.
+   */
+  db(): Promise<IDBPDatabase<ImageCacheDB>> {
+    if (!this.#db) {
+      this.#db = openDB<ImageCacheDB>(this.#name, DB_VERSION, {
+        upgrade(db, oldVersion) {
+          if (oldVersion < 1) {
+            const entries = db.createObjectStore(ENTRIES_STORE, { keyPath: 'url' });
+            entries.createIndex('expiresAt', 'expiresAt');
+            entries.createIndex('lastAccessedAt', 'lastAccessedAt');
+            db.createObjectStore(STATE_STORE);
+          }
+        },
+        terminated: () => {
+          this.#db = null;
+        },
+      });
+      this.#db.catch(() => {
+        this.#db = null;
+      });
+    }
+    return this.#db;
+  }
+
+  /** Every record, in key order. */
+  async getAll(): Promise<EntryRecord[]> {
+    return (await this.db()).getAll(ENTRIES_STORE);
+  }
+
+  /** One record, or `undefined`. */
+  async get(url: string): Promise<EntryRecord | undefined> {
+    return (await this.db()).get(ENTRIES_STORE, url);
+  }
+
+  /** Writes (inserts or replaces) records in one transaction. */
+  async putMany(records: readonly EntryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
+    for (const r of records) void tx.store.put(r);
+    await tx.done;
+  }
+
+  /** Writes one record. */
+  put(record: EntryRecord): Promise<void> {
+    return this.putMany([record]);
+  }
+
+  /** Deletes records by URL in one transaction. */
+  async deleteMany(urls: readonly string[]): Promise<void> {
+    if (urls.length === 0) return;
+    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
+    for (const u of urls) void tx.store.delete(u);
+    await tx.done;
+  }
+
+  /**
+   * Updates `lastAccessedAt` of existing records (write-behind batch), skipping URLs whose record
+   * is gone. One transaction.
+   */
+  async touchMany(accesses: ReadonlyMap<string, { at: Milliseconds; seq: number }>): Promise<void> {
+    if (accesses.size === 0) return;
+    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
+    await Promise.all(
+      [...accesses].map(async ([url, { at, seq }]) => {
+        const r = await tx.store.get(url);
+        if (r && seq > (r.accessSeq ?? 0)) await tx.store.put({ ...r, lastAccessedAt: at, accessSeq: seq });
+      }),
+    );
+    await tx.done;
+  }
+
+  /** Deletes every record. */
+  async clear(): Promise<void> {
+    await (await this.db()).clear(ENTRIES_STORE);
+  }
+
+  /** The persisted statistics, or `undefined` before the first write. */
+  async getStats(): Promise<PersistedStats | undefined> {
+    return (await this.db()).get(STATE_STORE, 'stats');
+  }
+
+  /** Persists statistics counters. */
+  async putStats(stats: PersistedStats): Promise<void> {
+    const tx = (await this.db()).transaction(STATE_STORE, 'readwrite', { durability: 'relaxed' });
+    void tx.store.put(stats, 'stats');
+    await tx.done;
+  }
+
+  /** Closes the connection (tests; a later call reopens). */
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = null;
+    if (db) (await db).close();
+  }
+}

@@ -1,0 +1,729 @@
+/*
+ * ImageCache: the storage-backed, byte-bounded index. Storage invariants and protocol.
+ *
+ * Two stores, no shared transaction:
+ * - Cache Storage (cache `cacheName`) holds the bytes: one body per entry, keyed by normalised URL.
+ * - IndexedDB (database `sw-image-cache`, store `entries`) holds the metadata and is the source of
+ *   truth for *which* entries exist and how many bytes they hold. Example record:
+ *     { url: 'https://app.example/data/images/map_tile/5/3/7.png', bytes: 18342, state: 'committed',
+ *       storedAt: 1764000000000, lastAccessedAt: 1764000123456, accessSeq: 412, expiresAt: 1764604800000,
+ *       kind: 'runtime', revision: null, contentType: 'image/png', etag: '"4794-19a…"', lastModified: null }
+ * - In worker memory: a CacheIndex (policy + budget) and a Map of the records. Rebuilt from the
+ *   stores by recovery; never the only copy of anything that matters.
+ *
+ * Write order of a put (all mutations run one at a time through a single queue; invariant 5):
+ *   0. The body is read in full first, so its exact length is known (bytes come from the body).
+ *   1. Reserve: CacheIndex.admit(url, bytes) chooses the victims and counts the new entry
+ *      (in memory, synchronously): committed + pending bytes ≤ maxBytes holds from here (invariant 1).
+ *   2. For each victim, one at a time: delete its record, then its body.
+ *   3. Write the record with state 'pending' (DiskLruCache's DIRTY line).
+ *   4. Write the body to Cache Storage.
+ *   5. Rewrite the record with state 'committed' (CLEAN).
+ *   A failure in 3–5 rolls back: the body and the record are deleted and the reservation released.
+ *
+ * Recovery (on `activate`, and on the first use after the worker wakes: `ready()`), handles a
+ * worker killed between any two steps above:
+ *   - a record without a body is dropped (killed between 2 and 4, or before 2's body delete);
+ *   - a 'pending' record with a body of exactly `bytes` bytes is committed (killed between 4 and 5);
+ *     with a body of another length, both are deleted;
+ *   - a body without a record is deleted (killed between 2's two deletes);
+ *   - then expired entries are removed and the budget re-applied (the limits may have changed);
+ *   - bytesUsed is recomputed from the surviving records (invariant 2).
+ *
+ * Access times and statistics are written behind in batches (at most every `writeBehindMs`),
+ * never on a hit's critical path (invariant 4). A lost batch costs LRU accuracy, not consistency.
+ * Freshness: an entry past `expiresAt` is never returned as a hit (invariant 3).
+ *
+ * Schema: DB_VERSION 1 (see EntryMetadataModel for upgrade steps).
+ */
+import { CacheIndex } from '../policy/CacheIndex.ts';
+import { createPolicy } from '../policy/createPolicy.ts';
+import { expiresAtMs, findExpired, isFresh, recencyOrder } from '../policy/freshness.ts';
+import type { ReplacementPolicy } from '../policy/ReplacementPolicy.ts';
+import type { Bytes, Milliseconds, RemovalReason, Seconds } from '../policy/types.ts';
+import { EntryMetadataModel, type EntryRecord, type PersistedStats } from './EntryMetadataModel.ts';
+import { ImageCacheStore } from './ImageCacheStore.ts';
+import { declaredLength, whyNotStorable, type NotStorableReason } from './storable.ts';
+
+/** Options of an {@link ImageCache}. Sizes in bytes, durations as named. */
+export interface ImageCacheOptions {
+  /** Cache Storage cache for the bodies. @default "sw-image-cache-images" */
+  cacheName?: string;
+  /** Byte budget (required, > 0): committed plus pending body bytes never exceed it. */
+  maxBytes: Bytes;
+  /** Count limit; `0` or absent: none. */
+  maxEntries?: number;
+  /** Largest body stored, in bytes; larger ones are served, never stored. @default min(5 MiB, maxBytes) */
+  maxEntryBytes?: Bytes;
+  /** Default freshness lifetime of a put, in seconds; `0` means never expire. @default 604800 (7 days) */
+  maxAgeSeconds?: Seconds;
+  /** Replacement policy by name or instance. @default "lru" */
+  policy?: string | ReplacementPolicy;
+  /** Write-behind delay for access times and stats, in ms. @default 1000 */
+  writeBehindMs?: Milliseconds;
+  /** The clock, ms since epoch. @default Date.now */
+  now?: () => Milliseconds;
+  /** Metadata store (inject a fake or a differently named DB in tests). @default new EntryMetadataModel() */
+  metadata?: EntryMetadataModel;
+  /** Body store. @default new ImageCacheStore(cacheName) */
+  bodies?: ImageCacheStore;
+  /** Receives every cache event; a throwing listener is ignored. */
+  onEvent?: (event: ImageCacheEvent) => void;
+}
+
+/** An event of the cache's life, for hooks, pages and the dashboard. */
+export type ImageCacheEvent =
+  | { type: 'hit'; url: string; bytes: Bytes }
+  | { type: 'miss'; url: string; stale: boolean }
+  | { type: 'stored'; url: string; bytes: Bytes; kind: EntryRecord['kind'] }
+  | { type: 'evicted'; url: string; bytes: Bytes; reason: RemovalReason }
+  | { type: 'expired'; url: string; bytes: Bytes }
+  | { type: 'error'; url?: string; operation: string; message: string };
+
+/** Statistics of one cache (the JSON of `GET <scope>__image-cache/stats`). */
+export interface ImageCacheStats extends PersistedStats {
+  /** `hits / (hits + misses)`, 0 when there were no lookups. */
+  hitRate: number;
+  /** Sum of the bytes of committed and pending entries. */
+  bytesUsed: Bytes;
+  /** The configured byte budget. */
+  maxBytes: Bytes;
+  /** Entries held (committed and pending). */
+  entries: number;
+  /** The count limit, `0` when none. */
+  maxEntries: number;
+  /** The largest body stored, in bytes. */
+  maxEntryBytes: Bytes;
+  /** Name of the replacement policy. */
+  policy: string;
+}
+
+/** One entry as listed by `entries()` and `GET <scope>__image-cache/entries`. Times: ms since epoch. */
+export interface EntryInfo {
+  url: string;
+  bytes: Bytes;
+  storedAt: Milliseconds;
+  lastAccessedAt: Milliseconds;
+  /** `null` when the entry never expires. */
+  expiresAt: Milliseconds | null;
+  kind: EntryRecord['kind'];
+  revision: string | null;
+  contentType: string;
+}
+
+/** What a lookup found. */
+export type LookupResult =
+  | { result: 'hit'; response: Response; entry: EntryRecord }
+  | { result: 'stale'; response: Response; entry: EntryRecord }
+  | { result: 'miss' };
+
+/** Options of one put. */
+export interface PutOptions {
+  /** Freshness lifetime in seconds (`0`: never expires). Default: the cache's `maxAgeSeconds`. */
+  maxAgeSeconds?: Seconds;
+  /** @default "runtime" */
+  kind?: EntryRecord['kind'];
+  /** Content revision (precache). @default null */
+  revision?: string | null;
+}
+
+/** What a put did (lru-cache style status object). */
+export interface PutResult {
+  stored: boolean;
+  /** Why it was not stored (a `Cache-Status` detail). */
+  reason?: NotStorableReason;
+  /** Body length in bytes, when it was read. */
+  bytes?: Bytes;
+  /** URLs evicted to make room. */
+  evicted: string[];
+  /** `bytesUsed` after the put. */
+  bytesAfter: Bytes;
+}
+
+/** What recovery found and did. */
+export interface RecoveryReport {
+  records: number;
+  bodies: number;
+  droppedRecords: number;
+  deletedOrphanBodies: number;
+  committedPending: number;
+  rolledBackPending: number;
+  expired: number;
+  evicted: number;
+  bytesUsed: Bytes;
+  entries: number;
+  durationMs: Milliseconds;
+}
+
+const ZERO_STATS: PersistedStats = {
+  hits: 0,
+  misses: 0,
+  evictions: 0,
+  expirations: 0,
+  peakBytes: 0,
+  stored: 0,
+  bypassed: 0,
+  collapsed: 0,
+  stale: 0,
+  errors: 0,
+};
+
+/** Normalises a URL into a cache key: absolute, without its fragment (Workbox `normalizeURL`). */
+export function cacheKey(url: string | URL): string {
+  const u = new URL(String(url));
+  u.hash = '';
+  return u.href;
+}
+
+/**
+ * A byte-bounded image cache over Cache Storage (bodies) and IndexedDB (metadata): the brief's
+ * get/put/has/delete/clear/stats, usable on its own (in a worker or a window) and used by the
+ * worker's route handler. See the header of this file for the invariants and the write protocol.
+ *
+ * Every method waits for recovery (`ready()`) first; mutations run one at a time.
+ */
+export class ImageCache {
+  readonly cacheName: string;
+  readonly index: CacheIndex;
+  readonly maxAgeSeconds: Seconds;
+  /** The cache's clock, ms since epoch (injected in tests). */
+  readonly now: () => Milliseconds;
+  readonly #metadata: EntryMetadataModel;
+  readonly #bodies: ImageCacheStore;
+  readonly #now: () => Milliseconds;
+  readonly #writeBehindMs: Milliseconds;
+  readonly #onEvent?: (event: ImageCacheEvent) => void;
+  #records = new Map<string, EntryRecord>();
+  #stats: PersistedStats = { ...ZERO_STATS };
+  #ready: Promise<RecoveryReport> | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #dirtyAccess = new Map<string, { at: Milliseconds; seq: number }>();
+  #accessSeq = 0;
+  #statsDirty = false;
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #flushPromise: Promise<void> | null = null;
+  #flushResolve: (() => void) | null = null;
+  #lastRecovery: RecoveryReport | null = null;
+
+  /**
+   * @throws RangeError when `maxBytes` is not positive or `policy` is unknown.
+   */
+  constructor(options: ImageCacheOptions) {
+    this.cacheName = options.cacheName ?? 'sw-image-cache-images';
+    const policy = typeof options.policy === 'object' ? options.policy : createPolicy(options.policy ?? 'lru');
+    this.index = new CacheIndex(
+      {
+        maxBytes: options.maxBytes,
+        maxEntries: options.maxEntries,
+        maxEntryBytes: options.maxEntryBytes ?? Math.min(5 * 1024 * 1024, options.maxBytes),
+      },
+      policy,
+    );
+    this.maxAgeSeconds = options.maxAgeSeconds ?? 7 * 24 * 60 * 60;
+    this.#metadata = options.metadata ?? new EntryMetadataModel();
+    this.#bodies = options.bodies ?? new ImageCacheStore(this.cacheName);
+    this.#now = options.now ?? Date.now;
+    this.now = this.#now;
+    this.#writeBehindMs = options.writeBehindMs ?? 1000;
+    this.#onEvent = options.onEvent;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /**
+   * Loads the index, running recovery first (once per worker lifetime; later calls share it).
+   * Rejects with the platform's error when IndexedDB or Cache Storage is unavailable; the next
+   * call tries again.
+   */
+  ready(): Promise<RecoveryReport> {
+    if (!this.#ready) {
+      this.#ready = this.#enqueue(() => this.#recover());
+      this.#ready.catch(() => {
+        this.#ready = null;
+      });
+    }
+    return this.#ready;
+  }
+
+  /** Forces a new recovery pass (on `activate`), after pending writes settle. */
+  recover(): Promise<RecoveryReport> {
+    this.#ready = this.#enqueue(() => this.#recover());
+    return this.#ready;
+  }
+
+  /** The report of the last recovery, or `null` before the first. */
+  get lastRecovery(): RecoveryReport | null {
+    return this.#lastRecovery;
+  }
+
+  async #recover(): Promise<RecoveryReport> {
+    const started = this.#now();
+    const [records, bodyUrls] = await Promise.all([this.#metadata.getAll(), this.#bodies.urls()]);
+    const bodies = new Set(bodyUrls);
+    const keep: EntryRecord[] = [];
+    const dropRecords: string[] = [];
+    const deleteBodies: string[] = [];
+    const commit: EntryRecord[] = [];
+    let committedPending = 0;
+    let rolledBackPending = 0;
+    for (const r of records) {
+      if (!bodies.has(r.url)) {
+        dropRecords.push(r.url);
+        if (r.state === 'pending') rolledBackPending++;
+        continue;
+      }
+      if (r.state === 'pending') {
+        const body = await this.#bodies.match(r.url);
+        const length = body ? (await body.arrayBuffer()).byteLength : -1;
+        if (length === r.bytes) {
+          const committed: EntryRecord = { ...r, state: 'committed' };
+          commit.push(committed);
+          keep.push(committed);
+          committedPending++;
+        } else {
+          dropRecords.push(r.url);
+          deleteBodies.push(r.url);
+          rolledBackPending++;
+        }
+        continue;
+      }
+      keep.push(r);
+    }
+    const known = new Set(records.map((r) => r.url));
+    let deletedOrphanBodies = 0;
+    for (const url of bodies) {
+      if (!known.has(url)) {
+        deleteBodies.push(url);
+        deletedOrphanBodies++;
+      }
+    }
+    await this.#metadata.deleteMany(dropRecords);
+    for (const url of deleteBodies) await this.#bodies.delete(url);
+    await this.#metadata.putMany(commit);
+
+    // Rebuild the in-memory index in recency order.
+    this.index.clear();
+    this.#records.clear();
+    for (const r of recencyOrder(keep.map((r) => ({ ...r, key: r.url })))) {
+      const { key: _key, ...record } = r;
+      // Inserted as they are; shrink() below re-applies the budget if the limits have changed.
+      this.index.policy.insert(record.url, record.bytes);
+      this.#records.set(record.url, record);
+      if ((record.accessSeq ?? 0) > this.#accessSeq) this.#accessSeq = record.accessSeq;
+    }
+    const persisted = await this.#metadata.getStats();
+    if (persisted) this.#stats = { ...ZERO_STATS, ...persisted };
+
+    // Expire, then re-apply the budget (limits may have shrunk since the entries were stored).
+    const now = this.#now();
+    const expired = findExpired(
+      [...this.#records.values()].map((r) => ({ key: r.url, expiresAt: r.expiresAt })),
+      now,
+    );
+    for (const { key } of expired) {
+      this.index.remove(key);
+      await this.#deleteStored(key, 'expire');
+    }
+    const victims = this.index.shrink();
+    for (const key of victims) await this.#deleteStored(key, 'evict');
+    this.#markStatsDirty();
+
+    const report: RecoveryReport = {
+      records: records.length,
+      bodies: bodies.size,
+      droppedRecords: dropRecords.length,
+      deletedOrphanBodies,
+      committedPending,
+      rolledBackPending,
+      expired: expired.length,
+      evicted: victims.length,
+      bytesUsed: this.index.bytes,
+      entries: this.index.size,
+      durationMs: this.#now() - started,
+    };
+    this.#lastRecovery = report;
+    return report;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  /**
+   * Looks `url` up and counts the lookup: a fresh entry is a `hit` (its access is recorded, written
+   * behind); an expired one is `stale` (counted as a miss; the caller revalidates or serves it only
+   * as a fallback); otherwise `miss`. A record whose body has vanished is dropped and is a miss.
+   */
+  async lookup(url: string): Promise<LookupResult> {
+    await this.ready();
+    const key = cacheKey(url);
+    const entry = this.#records.get(key);
+    if (!entry || entry.state !== 'committed') {
+      this.#count('misses');
+      this.#emit({ type: 'miss', url: key, stale: false });
+      return { result: 'miss' };
+    }
+    const response = await this.#bodies.match(key);
+    if (!response) {
+      // Body gone behind our back (another worker version, the user clearing site data).
+      this.#count('misses');
+      this.#emit({ type: 'miss', url: key, stale: false });
+      void this.#enqueue(() => this.#dropIfBodyless(key)).catch(() => {});
+      return { result: 'miss' };
+    }
+    const now = this.#now();
+    if (!isFresh(entry.expiresAt, now)) {
+      this.#count('misses');
+      this.#count('stale');
+      this.#emit({ type: 'miss', url: key, stale: true });
+      return { result: 'stale', response, entry };
+    }
+    this.index.access(key);
+    entry.lastAccessedAt = now;
+    entry.accessSeq = ++this.#accessSeq;
+    this.#dirtyAccess.set(key, { at: now, seq: entry.accessSeq });
+    this.#count('hits');
+    this.#emit({ type: 'hit', url: key, bytes: entry.bytes });
+    return { result: 'hit', response, entry };
+  }
+
+  /** The fresh cached response for `url`, or `undefined` (counts as a hit or a miss). */
+  async get(url: string): Promise<Response | undefined> {
+    const found = await this.lookup(url);
+    return found.result === 'hit' ? found.response : undefined;
+  }
+
+  /** Whether a fresh entry for `url` is stored. Does not count as a use. */
+  async has(url: string): Promise<boolean> {
+    await this.ready();
+    const entry = this.#records.get(cacheKey(url));
+    return !!entry && entry.state === 'committed' && isFresh(entry.expiresAt, this.#now());
+  }
+
+  /** The metadata of `url`'s entry (committed or pending), or `undefined`. Does not count as a use. */
+  async peek(url: string): Promise<EntryRecord | undefined> {
+    await this.ready();
+    const r = this.#records.get(cacheKey(url));
+    return r ? { ...r } : undefined;
+  }
+
+  /** Committed entries, least recently used first. */
+  async entries(): Promise<EntryInfo[]> {
+    await this.ready();
+    const out: EntryInfo[] = [];
+    for (const key of this.index.keys()) {
+      const r = this.#records.get(key);
+      if (!r || r.state !== 'committed') continue;
+      out.push({
+        url: r.url,
+        bytes: r.bytes,
+        storedAt: r.storedAt,
+        lastAccessedAt: r.lastAccessedAt,
+        expiresAt: Number.isFinite(r.expiresAt) ? r.expiresAt : null,
+        kind: r.kind,
+        revision: r.revision,
+        contentType: r.contentType,
+      });
+    }
+    return out;
+  }
+
+  /** Current statistics. Counters survive worker restarts (written behind). */
+  stats(): ImageCacheStats {
+    const s = this.#stats;
+    const lookups = s.hits + s.misses;
+    return {
+      ...s,
+      hitRate: lookups === 0 ? 0 : s.hits / lookups,
+      bytesUsed: this.index.bytes,
+      maxBytes: this.index.maxBytes,
+      entries: this.index.size,
+      maxEntries: Number.isFinite(this.index.maxEntries) ? this.index.maxEntries : 0,
+      maxEntryBytes: this.index.maxEntryBytes,
+      policy: this.index.policy.name,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  /**
+   * Stores a network response for `url` if it is storable, replacing an existing entry (its bytes
+   * are re-accounted). Reads the whole body first: bytes are counted from the body, never from
+   * `Content-Length`. Never throws for a bad response: the result says why it was not stored.
+   * @param url The request URL (its fragment is dropped).
+   * @param response A response whose body has not been read; it is consumed.
+   * @returns What was done, with evicted URLs.
+   */
+  async put(url: string, response: Response, options: PutOptions = {}): Promise<PutResult> {
+    await this.ready();
+    const key = cacheKey(url);
+    const reason = whyNotStorable(response, this.index.maxEntryBytes);
+    if (reason) {
+      void response.body?.cancel().catch(() => {});
+      return this.#notStored(reason);
+    }
+    let buffer: ArrayBuffer;
+    try {
+      buffer = await response.arrayBuffer();
+    } catch (e) {
+      this.#error(key, 'read-body', e);
+      return this.#notStored('write-failed');
+    }
+    const declared = declaredLength(response);
+    if (declared !== null && declared !== buffer.byteLength) return this.#notStored('length-mismatch');
+    if (!this.index.admissible(buffer.byteLength)) return this.#notStored('too-large');
+    return this.putBody(key, buffer, response.headers, options);
+  }
+
+  /**
+   * Stores an already-read, already-validated body (used by the route handler, which reads the
+   * body once for the store and for collapsed followers). Runs the write protocol in the queue.
+   */
+  putBody(url: string, body: ArrayBuffer, headers: Headers, options: PutOptions = {}): Promise<PutResult> {
+    const key = cacheKey(url);
+    if (!this.index.admissible(body.byteLength)) return Promise.resolve(this.#notStored('too-large'));
+    return this.#enqueue(() => this.#write(key, body, headers, options));
+  }
+
+  async #write(key: string, body: ArrayBuffer, headers: Headers, options: PutOptions): Promise<PutResult> {
+    const bytes = body.byteLength;
+    const now = this.#now();
+    // Replacing an entry: its old bytes leave the budget before the new ones are reserved.
+    if (this.index.has(key)) {
+      this.index.remove(key);
+      await this.#deleteStored(key, 'revision');
+    }
+    // 1. Reserve.
+    const { admitted, victims } = this.index.admit(key, bytes);
+    if (!admitted) return this.#notStored('too-large');
+    const record: EntryRecord = {
+      url: key,
+      bytes,
+      state: 'pending',
+      storedAt: now,
+      lastAccessedAt: now,
+      accessSeq: ++this.#accessSeq,
+      expiresAt: expiresAtMs(now, options.maxAgeSeconds ?? this.maxAgeSeconds),
+      kind: options.kind ?? 'runtime',
+      revision: options.revision ?? null,
+      contentType: headers.get('content-type') ?? 'application/octet-stream',
+      etag: headers.get('etag'),
+      lastModified: headers.get('last-modified'),
+    };
+    this.#records.set(key, record);
+    try {
+      // 2. Victims, one at a time: record then body.
+      for (const victim of victims) await this.#deleteStored(victim, 'evict');
+      // 3. Pending record.
+      await this.#metadata.put(record);
+      // 4. Body.
+      await this.#putBodyWithQuotaRetry(key, body, headers, record);
+      // 5. Commit.
+      record.state = 'committed';
+      await this.#metadata.put({ ...record });
+    } catch (e) {
+      // Roll back: nothing of this entry may survive half-written.
+      this.index.remove(key);
+      this.#records.delete(key);
+      await this.#bodies.delete(key).catch(() => false);
+      await this.#metadata.deleteMany([key]).catch(() => {});
+      const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
+      this.#error(key, 'put', e);
+      return { ...this.#notStored(quota ? 'quota' : 'write-failed'), evicted: victims };
+    }
+    this.#stats.stored++;
+    if (this.index.bytes > this.#stats.peakBytes) this.#stats.peakBytes = this.index.bytes;
+    this.#markStatsDirty();
+    this.#emit({ type: 'stored', url: key, bytes, kind: record.kind });
+    return { stored: true, bytes, evicted: victims, bytesAfter: this.index.bytes };
+  }
+
+  async #putBodyWithQuotaRetry(key: string, body: ArrayBuffer, headers: Headers, record: EntryRecord): Promise<void> {
+    const h = new Headers(headers);
+    h.set('content-length', String(body.byteLength));
+    const make = () => new Response(body, { status: 200, statusText: 'OK', headers: h });
+    try {
+      await this.#bodies.put(key, make());
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'QuotaExceededError')) throw e;
+      // Quota: purge least recently used entries worth the body's size (at least one), retry once.
+      let freed = 0;
+      for (const victim of [...this.index.keys()]) {
+        if (victim === key || freed >= record.bytes) continue;
+        freed += this.index.sizeOf(victim) ?? 0;
+        this.index.remove(victim);
+        await this.#deleteStored(victim, 'purge');
+      }
+      await this.#bodies.put(key, make());
+    }
+  }
+
+  /**
+   * Deletes `url`'s entry (record and body). Resolves whether there was one.
+   */
+  async delete(url: string): Promise<boolean> {
+    await this.ready();
+    const key = cacheKey(url);
+    return this.#enqueue(async () => {
+      if (!this.index.remove(key)) return false;
+      await this.#deleteStored(key, 'delete');
+      return true;
+    });
+  }
+
+  /** Deletes every entry (records and bodies). Statistics counters are kept. */
+  async clear(): Promise<void> {
+    await this.ready();
+    await this.#enqueue(async () => {
+      const removed = [...this.#records.values()];
+      this.index.clear();
+      this.#records.clear();
+      this.#dirtyAccess.clear();
+      await this.#metadata.clear();
+      await this.#bodies.clear();
+      for (const r of removed) this.#emit({ type: 'evicted', url: r.url, bytes: r.bytes, reason: 'delete' });
+    });
+  }
+
+  /**
+   * Removes every expired entry (reason `expire`). Resolves with how many were removed.
+   * Cost: O(n) over the in-memory records.
+   */
+  async sweep(): Promise<number> {
+    await this.ready();
+    return this.#enqueue(async () => {
+      const expired = findExpired(
+        [...this.#records.values()].filter((r) => r.state === 'committed').map((r) => ({ key: r.url, expiresAt: r.expiresAt })),
+        this.#now(),
+      );
+      for (const { key } of expired) {
+        this.index.remove(key);
+        await this.#deleteStored(key, 'expire');
+      }
+      return expired.length;
+    });
+  }
+
+  /**
+   * Marks a revalidated entry fresh again (after a `304 Not Modified`, RFC 9111 §4.3.4): new
+   * `storedAt` and `expiresAt`, same body.
+   */
+  async refresh(url: string, maxAgeSeconds: Seconds = this.maxAgeSeconds): Promise<void> {
+    const key = cacheKey(url);
+    await this.#enqueue(async () => {
+      const r = this.#records.get(key);
+      if (!r || r.state !== 'committed') return;
+      const now = this.#now();
+      r.storedAt = now;
+      r.lastAccessedAt = now;
+      r.accessSeq = ++this.#accessSeq;
+      r.expiresAt = expiresAtMs(now, maxAgeSeconds);
+      this.index.access(key);
+      await this.#metadata.put({ ...r });
+    });
+  }
+
+  /** Counts a response that bypassed the cache, or a follower that shared another miss's fetch. */
+  count(counter: 'bypassed' | 'collapsed' | 'errors'): void {
+    this.#count(counter);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Write-behind
+
+  /**
+   * Schedules a write-behind flush of access times and statistics (at most one per
+   * `writeBehindMs`) and resolves once it has run. Pass it to `event.waitUntil()`; never await it
+   * before responding.
+   */
+  flushSoon(): Promise<void> {
+    if (!this.#flushPromise) {
+      this.#flushPromise = new Promise<void>((resolve) => {
+        this.#flushResolve = resolve;
+      });
+      this.#flushTimer = setTimeout(() => void this.flush(), this.#writeBehindMs);
+    }
+    return this.#flushPromise;
+  }
+
+  /** Writes pending access times and statistics now. Never rejects (errors are counted). */
+  async flush(): Promise<void> {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    const resolve = this.#flushResolve;
+    this.#flushPromise = null;
+    this.#flushResolve = null;
+    const accesses = this.#dirtyAccess;
+    this.#dirtyAccess = new Map();
+    const statsDirty = this.#statsDirty || accesses.size > 0;
+    this.#statsDirty = false;
+    try {
+      if (accesses.size) await this.#metadata.touchMany(accesses);
+      if (statsDirty) await this.#metadata.putStats({ ...this.#stats });
+    } catch (e) {
+      this.#error(undefined, 'flush', e);
+    } finally {
+      resolve?.();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals
+
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Deletes a stored entry (already removed from the index): record first, then body. */
+  async #deleteStored(key: string, reason: RemovalReason): Promise<void> {
+    const r = this.#records.get(key);
+    this.#records.delete(key);
+    this.#dirtyAccess.delete(key);
+    await this.#metadata.deleteMany([key]);
+    await this.#bodies.delete(key);
+    if (reason === 'evict' || reason === 'purge') this.#stats.evictions++;
+    if (reason === 'expire') this.#stats.expirations++;
+    this.#markStatsDirty();
+    const bytes = r?.bytes ?? 0;
+    this.#emit({ type: 'evicted', url: key, bytes, reason });
+    if (reason === 'expire') this.#emit({ type: 'expired', url: key, bytes });
+  }
+
+  async #dropIfBodyless(key: string): Promise<void> {
+    if (!this.#records.has(key) || (await this.#bodies.match(key))) return;
+    this.index.remove(key);
+    this.#records.delete(key);
+    await this.#metadata.deleteMany([key]);
+  }
+
+  #notStored(reason: NotStorableReason): PutResult {
+    return { stored: false, reason, evicted: [], bytesAfter: this.index.bytes };
+  }
+
+  #count(counter: keyof PersistedStats): void {
+    this.#stats[counter]++;
+    this.#statsDirty = true;
+  }
+
+  #markStatsDirty(): void {
+    this.#statsDirty = true;
+  }
+
+  #error(url: string | undefined, operation: string, e: unknown): void {
+    this.#stats.errors++;
+    this.#statsDirty = true;
+    this.#emit({ type: 'error', url, operation, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+  }
+
+  #emit(event: ImageCacheEvent): void {
+    if (!this.#onEvent) return;
+    try {
+      this.#onEvent(event);
+    } catch {
+      // A throwing listener never breaks a response.
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Why a response may not be stored, as the `detail` of its `Cache-Status` (RFC 9211 §2.8).
+ * `null` means storable.
+ */
+export type NotStorableReason =
+  | 'opaque'
+  | 'status'
+  | 'not-image'
+  | 'no-store'
+  | 'vary-star'
+  | 'too-large'
+  | 'length-mismatch'
+  | 'quota'
+  | 'write-failed';
+
+/**
+ * Decides from status and headers alone whether a network response may be stored (the body's
+ * length is checked later, once read). A response is stored only if it is:
+ * - not opaque (`type !== 'opaque'`, [Fetch §4.3](https://fetch.spec.whatwg.org/#concept-filtered-response-opaque));
+ * - status 200;
+ * - an image (`Content-Type: image/*`);
+ * - not `Cache-Control: no-store` (RFC 9111 §5.2.2.5);
+ * - not `Vary: *` (RFC 9110 §12.5.5: it can never match a later request).
+ * @param maxEntryBytes A `Content-Length` above this is rejected at once as `too-large`.
+ */
+export function whyNotStorable(response: Response, maxEntryBytes: number): NotStorableReason | null {
+  if (response.type === 'opaque' || response.type === 'opaqueredirect') return 'opaque';
+  if (response.status !== 200) return 'status';
+  const type = response.headers.get('content-type') ?? '';
+  if (!/^\s*image\//i.test(type)) return 'not-image';
+  const cc = response.headers.get('cache-control');
+  if (cc && /(^|,)\s*no-store\s*(,|$)/i.test(cc)) return 'no-store';
+  const vary = response.headers.get('vary');
+  if (vary && vary.split(',').some((v) => v.trim() === '*')) return 'vary-star';
+  const length = declaredLength(response);
+  if (length !== null && length > maxEntryBytes) return 'too-large';
+  return null;
+}
+
+/** The `Content-Length` a response declares, or `null` when absent or malformed. */
+export function declaredLength(response: Response): number | null {
+  const raw = response.headers.get('content-length');
+  if (raw === null || !/^\s*\d+\s*$/.test(raw)) return null;
+  return Number(raw);
+}

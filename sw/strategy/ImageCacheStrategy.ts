@@ -1,0 +1,214 @@
+import type { RouteHandlerCallbackOptions, RouteHandlerObject } from 'workbox-core/types.js';
+import { ageSeconds } from '../policy/freshness.ts';
+import type { Seconds } from '../policy/types.ts';
+import { cacheKey, type ImageCache } from '../storage/ImageCache.ts';
+import { declaredLength, whyNotStorable } from '../storage/storable.ts';
+import { cacheStatus, withCacheStatus } from './cacheStatus.ts';
+
+/** Options of an {@link ImageCacheStrategy}. */
+export interface ImageCacheStrategyOptions {
+  /** The storage-backed index. */
+  cache: ImageCache;
+  /** Freshness lifetime for entries stored from `url`, in seconds. @default the cache's maxAgeSeconds */
+  maxAgeSecondsFor?: (url: URL) => Seconds;
+  /** Answers an image that is neither cached nor reachable (offline), or `undefined`. */
+  fallback?: (request: Request) => Promise<Response | undefined>;
+  /** The network. @default globalThis.fetch */
+  fetch?: (request: Request) => Promise<Response>;
+  /** Called after each response is produced, with the event, for background work (write-behind, sweeps). */
+  afterResponse?: (event: ExtendableEvent) => void;
+}
+
+/** What a miss's leader shares with collapsed followers: the body read once, plus status and headers. */
+interface SharedBody {
+  body: ArrayBuffer;
+  status: number;
+  statusText: string;
+  headers: Headers;
+}
+
+/**
+ * The Workbox-compatible route handler (a `RouteHandlerObject` for workbox-routing): cache-first
+ * over the byte-bounded {@link ImageCache}, with an RFC 9211 `Cache-Status` on every response it
+ * produces (opaque responses excepted: their headers cannot be changed).
+ *
+ * - fresh entry → served from Cache Storage: `sw-image-cache; hit; ttl=N`; the access is written behind;
+ * - expired entry → revalidated (conditional when it has validators, RFC 9111 §4.3.1):
+ *   `304` → `fwd=stale; fwd-status=304` (served from cache, freshness renewed);
+ *   `200` → `fwd=stale; fwd-status=200; stored`; network failure → the stale body, `detail=stale-offline`;
+ * - miss → one network fetch per URL; concurrent misses for the same URL share it
+ *   (`fwd=miss; collapsed` on the followers); the page gets the response at once and the body is
+ *   stored in `event.waitUntil` (`fwd=miss; stored`), or passed through unstored with a `detail`
+ *   naming why (`status`, `not-image`, `no-store`, `vary-star`, `too-large`, `opaque`).
+ * - the index unavailable (IndexedDB blocked or broken) → plain network, `fwd=bypass; detail=index-unavailable`.
+ */
+export class ImageCacheStrategy implements RouteHandlerObject {
+  readonly #cache: ImageCache;
+  readonly #maxAgeSecondsFor: (url: URL) => Seconds;
+  readonly #fallback?: (request: Request) => Promise<Response | undefined>;
+  readonly #fetch: (request: Request) => Promise<Response>;
+  readonly #afterResponse?: (event: ExtendableEvent) => void;
+  /** In-flight misses by cache key: resolves with the shared body, or `null` when it cannot be shared. */
+  readonly #inflight = new Map<string, Promise<SharedBody | null>>();
+
+  constructor(options: ImageCacheStrategyOptions) {
+    this.#cache = options.cache;
+    this.#maxAgeSecondsFor = options.maxAgeSecondsFor ?? (() => options.cache.maxAgeSeconds);
+    this.#fallback = options.fallback;
+    this.#fetch = options.fetch ?? ((r) => fetch(r));
+    this.#afterResponse = options.afterResponse;
+  }
+
+  /** workbox-routing entry point. */
+  handle = async ({ event, request, url }: RouteHandlerCallbackOptions): Promise<Response> => {
+    try {
+      return await this.#handle(event, request, url);
+    } finally {
+      if (this.#afterResponse) this.#afterResponse(event);
+    }
+  };
+
+  async #handle(event: ExtendableEvent, request: Request, url: URL): Promise<Response> {
+    const key = cacheKey(url);
+    let found;
+    try {
+      found = await this.#cache.lookup(key);
+    } catch {
+      // IndexedDB or Cache Storage unavailable: never break the page.
+      this.#cache.count('errors');
+      return this.#passThrough(request, 'index-unavailable');
+    }
+    if (found.result === 'hit') {
+      const now = this.#cache.now();
+      const response = withCacheStatus(found.response, cacheStatus('hit', { ttl: (found.entry.expiresAt - now) / 1000 }));
+      response.headers.set('Age', String(ageSeconds(found.entry.storedAt, now)));
+      return response;
+    }
+    if (found.result === 'stale') return this.#revalidate(event, request, url, key, found.response, found.entry);
+    return this.#miss(event, request, url, key);
+  }
+
+  async #passThrough(request: Request, detail: string): Promise<Response> {
+    const response = await this.#fetch(request);
+    return withCacheStatus(response, cacheStatus('fwd=bypass', { detail }));
+  }
+
+  async #miss(event: ExtendableEvent, request: Request, url: URL, key: string): Promise<Response> {
+    const leader = this.#inflight.get(key);
+    if (leader) {
+      const shared = await leader.catch(() => null);
+      if (shared) {
+        this.#cache.count('collapsed');
+        return new Response(shared.body, {
+          status: shared.status,
+          statusText: shared.statusText,
+          headers: withHeader(shared.headers, 'Cache-Status', cacheStatus('fwd=miss', { collapsed: true })),
+        });
+      }
+      // The leader's response could not be shared (not storable, or failed): fetch on our own.
+    }
+    let resolveShared!: (shared: SharedBody | null) => void;
+    const sharedPromise = new Promise<SharedBody | null>((resolve) => {
+      resolveShared = resolve;
+    });
+    this.#inflight.set(key, sharedPromise);
+    const done = () => {
+      if (this.#inflight.get(key) === sharedPromise) this.#inflight.delete(key);
+    };
+
+    let response: Response;
+    try {
+      response = await this.#fetch(request);
+    } catch (error) {
+      resolveShared(null);
+      done();
+      return this.#offline(request, error);
+    }
+    const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
+    if (reason) {
+      resolveShared(null);
+      done();
+      this.#cache.count('bypassed');
+      return withCacheStatus(response, cacheStatus('fwd=miss', { detail: reason }));
+    }
+    const forStore = response.clone();
+    event.waitUntil(
+      this.#store(key, url, forStore, resolveShared)
+        .catch(() => resolveShared(null))
+        .finally(done),
+    );
+    return withCacheStatus(response, cacheStatus('fwd=miss', { stored: true }));
+  }
+
+  /** Reads the body once, shares it with collapsed followers, and stores it. */
+  async #store(
+    key: string,
+    url: URL,
+    response: Response,
+    resolveShared: (shared: SharedBody | null) => void,
+  ): Promise<void> {
+    const body = await response.arrayBuffer();
+    const declared = declaredLength(response);
+    if (declared !== null && declared !== body.byteLength) {
+      resolveShared(null);
+      this.#cache.count('bypassed');
+      return;
+    }
+    resolveShared({ body, status: response.status, statusText: response.statusText, headers: response.headers });
+    if (!this.#cache.index.admissible(body.byteLength)) {
+      this.#cache.count('bypassed');
+      return;
+    }
+    await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: this.#maxAgeSecondsFor(url) });
+  }
+
+  async #revalidate(
+    event: ExtendableEvent,
+    request: Request,
+    url: URL,
+    key: string,
+    stale: Response,
+    entry: { etag: string | null; lastModified: string | null },
+  ): Promise<Response> {
+    const sameOrigin = typeof self !== 'undefined' && 'location' in self ? url.origin === self.location.origin : true;
+    let conditional = request;
+    if (sameOrigin && (entry.etag || entry.lastModified)) {
+      const headers = new Headers();
+      if (entry.etag) headers.set('If-None-Match', entry.etag);
+      if (entry.lastModified) headers.set('If-Modified-Since', entry.lastModified);
+      conditional = new Request(url.href, { headers, credentials: request.credentials, cache: 'no-store' });
+    }
+    let response: Response;
+    try {
+      response = await this.#fetch(conditional);
+    } catch {
+      // Offline: an expired image beats none (RFC 9111 §4.2.4), marked as such.
+      return withCacheStatus(stale, cacheStatus('fwd=stale', { detail: 'stale-offline' }));
+    }
+    if (response.status === 304) {
+      event.waitUntil(this.#cache.refresh(key, this.#maxAgeSecondsFor(url)));
+      return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }));
+    }
+    void stale.body?.cancel().catch(() => {});
+    const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
+    if (reason) {
+      this.#cache.count('bypassed');
+      return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, detail: reason }));
+    }
+    const forStore = response.clone();
+    event.waitUntil(this.#store(key, url, forStore, () => {}).catch(() => {}));
+    return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, stored: true }));
+  }
+
+  async #offline(request: Request, error: unknown): Promise<Response> {
+    const fallback = this.#fallback ? await this.#fallback(request).catch(() => undefined) : undefined;
+    if (fallback) return withCacheStatus(fallback, cacheStatus('fwd=miss', { detail: 'offline-fallback' }));
+    throw error;
+  }
+}
+
+function withHeader(headers: Headers, name: string, value: string): Headers {
+  const h = new Headers(headers);
+  h.set(name, value);
+  return h;
+}

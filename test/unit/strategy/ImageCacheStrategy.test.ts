@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { EntryMetadataModel } from '../../../sw/storage/EntryMetadataModel.ts';
+import { ImageCache } from '../../../sw/storage/ImageCache.ts';
+import { ImageCacheStrategy } from '../../../sw/strategy/ImageCacheStrategy.ts';
+import { Clock, FakeEvent, imageResponse } from '../../helpers/fakes.ts';
+
+const URL_A = 'https://app.test/img/a.png';
+
+/** A network that counts requests per URL and answers with `respond`. */
+function network(respond: (req: Request) => Response | Promise<Response>) {
+  const calls: Request[] = [];
+  return {
+    calls,
+    fetch: async (req: Request) => {
+      calls.push(req);
+      return respond(req);
+    },
+  };
+}
+
+function setup(respond: (req: Request) => Response | Promise<Response>, clock = new Clock()) {
+  const cache = new ImageCache({ cacheName: 'strategy-test', maxBytes: 10_000, maxAgeSeconds: 60, now: clock.now, metadata: new EntryMetadataModel('strategy-db') });
+  const net = network(respond);
+  const strategy = new ImageCacheStrategy({ cache, fetch: net.fetch });
+  const handle = async (href = URL_A) => {
+    const event = new FakeEvent();
+    const request = new Request(href);
+    const response = await strategy.handle({ event: event.asEvent(), request, url: new URL(href) });
+    return { response, event };
+  };
+  return { cache, net, handle, clock };
+}
+
+describe('ImageCacheStrategy', () => {
+  it('missThenHitWithCacheStatus', async () => {
+    const { handle, net, cache } = setup(() => imageResponse(100));
+    const first = await handle();
+    expect(first.response.headers.get('cache-status')).toBe('sw-image-cache; fwd=miss; stored');
+    expect((await first.response.arrayBuffer()).byteLength).toBe(100);
+    await first.event.drain();
+    const second = await handle();
+    expect(second.response.headers.get('cache-status')).toBe('sw-image-cache; hit; ttl=60');
+    expect((await second.response.arrayBuffer()).byteLength).toBe(100);
+    expect(net.calls.length).toBe(1);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, stored: 1 });
+  });
+
+  it('concurrentMissesForOneUrlShareOneFetch', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { handle, net, cache } = setup(async () => {
+      await gate;
+      return imageResponse(500);
+    });
+    const all = Array.from({ length: 5 }, () => handle());
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    const results = await Promise.all(all);
+    expect(net.calls.length).toBe(1);
+    const statuses = results.map((r) => r.response.headers.get('cache-status'));
+    expect(statuses.filter((s) => s === 'sw-image-cache; fwd=miss; stored')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 'sw-image-cache; fwd=miss; collapsed')).toHaveLength(4);
+    for (const r of results) expect((await r.response.arrayBuffer()).byteLength).toBe(500);
+    for (const r of results) await r.event.drain();
+    expect(cache.stats()).toMatchObject({ collapsed: 4, entries: 1, bytesUsed: 500 });
+  });
+
+  it('passesABadResponseThroughUnstoredWithADetail', async () => {
+    const { handle, cache } = setup(() => imageResponse(10, { status: 404 }));
+    const { response, event } = await handle();
+    expect(response.status).toBe(404);
+    expect(response.headers.get('cache-status')).toBe('sw-image-cache; fwd=miss; detail=status');
+    await event.drain();
+    expect(cache.stats().entries).toBe(0);
+  });
+
+  it('revalidatesAnExpiredEntryWithItsValidators', async () => {
+    const clock = new Clock();
+    let notModified = false;
+    const { handle, net } = setup((req) => {
+      if (notModified && req.headers.get('if-none-match') === '"v1"') return new Response(null, { status: 304 });
+      return imageResponse(100, { headers: { etag: '"v1"' } });
+    }, clock);
+    await (await handle()).event.drain();
+    clock.advance(61_000);
+    notModified = true;
+    const stale = await handle();
+    expect(stale.response.headers.get('cache-status')).toBe('sw-image-cache; fwd=stale; fwd-status=304');
+    expect((await stale.response.arrayBuffer()).byteLength).toBe(100);
+    await stale.event.drain();
+    expect(net.calls.length).toBe(2);
+    const fresh = await handle();
+    expect(fresh.response.headers.get('cache-status')).toMatch(/^sw-image-cache; hit/);
+  });
+
+  it('servesTheStaleBodyWhenTheNetworkFails', async () => {
+    const clock = new Clock();
+    let offline = false;
+    const { handle } = setup(() => {
+      if (offline) throw new TypeError('Failed to fetch');
+      return imageResponse(100);
+    }, clock);
+    await (await handle()).event.drain();
+    clock.advance(61_000);
+    offline = true;
+    const { response } = await handle();
+    expect(response.headers.get('cache-status')).toBe('sw-image-cache; fwd=stale; detail=stale-offline');
+    expect((await response.arrayBuffer()).byteLength).toBe(100);
+  });
+
+  it('aMissWhileOfflineIsANetworkError', async () => {
+    const { handle } = setup(() => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(handle()).rejects.toThrow('Failed to fetch');
+  });
+});
