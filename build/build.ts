@@ -3,7 +3,9 @@
  * warm-up manifest (content-hash revisions) and bundles with esbuild:
  * - `sw/index.ts` → `DIR/sw.js` (config and manifest inlined; production: minified, dev logs compiled out);
  * - `app/register.ts` → `DIR/register.mjs` (ESM) and `app/register-auto.ts` → `DIR/register.js` (one script tag);
+ * - `app/client.ts` → `DIR/client.mjs` (ESM: the page client, `ImageCacheClient`);
  * - `app/demo/main.ts` → `DIR/demo/main.js`, `app/demo/index.html` → `DIR/index.html`, `app/demo/style.css`;
+ * - `app/demo/dashboard/` → `DIR/dashboard/index.html`, `dashboard.js`, `dashboard.css` (uPlot's CSS bundled in);
  * - `DIR/image-manifest.json` (the manifest, for inspection).
  * A malformed config or manifest fails the build, naming the key (or entry) and the reason.
  */
@@ -139,6 +141,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   checkManifest({ images, shell: [] }, config);
 
   await mkdir(path.join(outDir, 'demo'), { recursive: true });
+  if (options.demo !== false) await mkdir(path.join(outDir, 'dashboard'), { recursive: true });
   const common: esbuild.BuildOptions = {
     bundle: true,
     platform: 'browser',
@@ -153,12 +156,16 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   await Promise.all([
     esbuild.build({ ...common, entryPoints: [path.join(root, 'app/register.ts')], format: 'esm', outfile: path.join(outDir, 'register.mjs') }),
     esbuild.build({ ...common, entryPoints: [path.join(root, 'app/register-auto.ts')], format: 'iife', outfile: path.join(outDir, 'register.js') }),
+    esbuild.build({ ...common, entryPoints: [path.join(root, 'app/client.ts')], format: 'esm', outfile: path.join(outDir, 'client.mjs') }),
     ...(options.demo === false
       ? []
       : [
           esbuild.build({ ...common, entryPoints: [path.join(root, 'app/demo/main.ts')], format: 'esm', outfile: path.join(outDir, 'demo/main.js') }),
           copyFile(path.join(root, 'app/demo/index.html'), path.join(outDir, 'index.html')),
           copyFile(path.join(root, 'app/demo/style.css'), path.join(outDir, 'demo/style.css')),
+          esbuild.build({ ...common, entryPoints: [path.join(root, 'app/demo/dashboard/dashboard.ts')], format: 'esm', outfile: path.join(outDir, 'dashboard/dashboard.js') }),
+          esbuild.build({ ...common, entryPoints: [path.join(root, 'app/demo/dashboard/dashboard.css')], outfile: path.join(outDir, 'dashboard/dashboard.css') }),
+          copyFile(path.join(root, 'app/demo/dashboard/index.html'), path.join(outDir, 'dashboard/index.html')),
         ]),
   ]);
   const manifest: WarmupManifest = { images, shell: await shellManifest(config, root, outDir, options.mounts ?? [{ prefix: '/data/', dir: 'data' }]) };

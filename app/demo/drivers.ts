@@ -14,7 +14,13 @@ export interface DriverListOptions {
   onImageSettled?: () => void;
 }
 
-function image(src: string, className: string, testId: string, size: number, onSettled?: () => void): HTMLImageElement {
+function image(
+  src: string,
+  className: string,
+  testId: string,
+  size: number,
+  onSettled?: () => void,
+): HTMLImageElement {
   const img = el('img', className, testId);
   img.alt = '';
   img.decoding = 'async';

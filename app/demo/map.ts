@@ -37,6 +37,8 @@ export class TileMap {
   private offsetY = 0;
   private frame = 0;
   private animation = 0;
+  /** Where the running pan animation ends, if one is running. */
+  private target: { x: number; y: number } | undefined;
 
   /**
    * @param viewport the element that clips the map (gets `data-testid="map-viewport"`).
@@ -62,6 +64,7 @@ export class TileMap {
 
   /** Moves the view so the grid's centre is in the middle. */
   centre(): void {
+    this.stopAnimation();
     this.offsetX = (this.worldWidth - this.viewport.clientWidth) / 2;
     this.offsetY = (this.worldHeight - this.viewport.clientHeight) / 2;
     this.schedule();
@@ -74,25 +77,36 @@ export class TileMap {
    * @param animate ease over ~200 ms instead of jumping.
    */
   panBy(dx: number, dy: number, animate = false): void {
-    cancelAnimationFrame(this.animation);
+    // A pan during an animated one continues from where that one was heading.
+    const baseX = this.target?.x ?? this.offsetX;
+    const baseY = this.target?.y ?? this.offsetY;
+    this.stopAnimation();
     if (!animate || matchMedia('(prefers-reduced-motion: reduce)').matches) {
-      this.offsetX += dx;
-      this.offsetY += dy;
+      this.offsetX = baseX + dx;
+      this.offsetY = baseY + dy;
       this.schedule();
       return;
     }
     const fromX = this.offsetX;
     const fromY = this.offsetY;
+    const to = this.clamped(baseX + dx, baseY + dy);
+    this.target = to;
     const start = performance.now();
     const step = (now: number): void => {
       const t = Math.min(1, (now - start) / 200);
       const eased = 1 - (1 - t) ** 3;
-      this.offsetX = fromX + dx * eased;
-      this.offsetY = fromY + dy * eased;
+      this.offsetX = fromX + (to.x - fromX) * eased;
+      this.offsetY = fromY + (to.y - fromY) * eased;
       this.render();
       if (t < 1) this.animation = requestAnimationFrame(step);
+      else this.target = undefined;
     };
     this.animation = requestAnimationFrame(step);
+  }
+
+  private stopAnimation(): void {
+    cancelAnimationFrame(this.animation);
+    this.target = undefined;
   }
 
   /** Adds markers that move with the map. */
@@ -117,14 +131,20 @@ export class TileMap {
     }
   }
 
-  /** Keeps the view inside the world; a world smaller than the view is centred. */
-  private clamp(): void {
-    const w = this.viewport.clientWidth;
-    const h = this.viewport.clientHeight;
+  /** The nearest view offset inside the world; a world smaller than the view is centred. */
+  private clamped(x: number, y: number): { x: number; y: number } {
     const clampAxis = (v: number, world: number, view: number): number =>
       world <= view ? (world - view) / 2 : Math.min(Math.max(v, 0), world - view);
-    this.offsetX = clampAxis(this.offsetX, this.worldWidth, w);
-    this.offsetY = clampAxis(this.offsetY, this.worldHeight, h);
+    return {
+      x: clampAxis(x, this.worldWidth, this.viewport.clientWidth),
+      y: clampAxis(y, this.worldHeight, this.viewport.clientHeight),
+    };
+  }
+
+  private clamp(): void {
+    const { x, y } = this.clamped(this.offsetX, this.offsetY);
+    this.offsetX = x;
+    this.offsetY = y;
   }
 
   private render(): void {
@@ -195,7 +215,7 @@ export class TileMap {
     let drag: { id: number; x: number; y: number } | undefined;
     vp.addEventListener('pointerdown', (e) => {
       if (e.button !== 0 || (e.target as Element).closest('button')) return;
-      cancelAnimationFrame(this.animation);
+      this.stopAnimation();
       drag = { id: e.pointerId, x: e.clientX, y: e.clientY };
       vp.setPointerCapture(e.pointerId);
       vp.classList.add('dragging');

@@ -50,7 +50,8 @@ export class CachePanel {
       const collapsed = root.classList.toggle('collapsed');
       toggle.setAttribute('aria-expanded', String(!collapsed));
     });
-    root.querySelector('[data-testid="cache-clear"]')?.addEventListener('click', () => void this.clear());
+    const clear = root.querySelector('[data-testid="cache-clear"]');
+    clear?.addEventListener('click', () => void this.clear());
 
     // The layout keeps the drivers column clear of the panel using its height.
     new ResizeObserver(() => {
@@ -58,18 +59,18 @@ export class CachePanel {
     }).observe(root);
 
     document.addEventListener('visibilitychange', () => this.schedulePolling());
-    addEventListener('online', () => this.refresh());
-    addEventListener('offline', () => this.refresh());
-    navigator.serviceWorker?.addEventListener('controllerchange', () => this.refresh());
-    addEventListener('sw-image-cache:controlled', () => this.refresh());
+    const refreshNow = (): void => void this.refresh();
+    addEventListener('online', refreshNow);
+    addEventListener('offline', refreshNow);
+    navigator.serviceWorker?.addEventListener('controllerchange', refreshNow);
+    addEventListener('sw-image-cache:controlled', refreshNow);
     this.schedulePolling();
-    this.refresh();
   }
 
   /** Refreshes once the current burst of image loads has been quiet for a moment. */
   refreshSoon(): void {
     clearTimeout(this.debounce);
-    this.debounce = window.setTimeout(() => this.refresh(), BURST_DEBOUNCE_MS);
+    this.debounce = window.setTimeout(() => void this.refresh(), BURST_DEBOUNCE_MS);
   }
 
   /** Reads the stats now (unless a read is already under way) and redraws. */
@@ -93,6 +94,7 @@ export class CachePanel {
     clearInterval(this.timer);
     if (document.visibilityState === 'visible') {
       this.timer = window.setInterval(() => void this.refresh(), POLL_MS);
+      void this.refresh();
     }
   }
 
@@ -131,7 +133,8 @@ export class CachePanel {
     this.set('stat-max-bytes', formatBytes(s.maxBytes), '', s.maxBytes);
     this.set('stat-peak-bytes', formatBytes(s.peakBytes), '', s.peakBytes);
     const entries = formatCount(s.entries);
-    this.set('stat-entries', s.maxEntries ? `${entries} / ${formatCount(s.maxEntries)}` : entries, '', s.entries);
+    const maxEntries = s.maxEntries ? ` / ${formatCount(s.maxEntries)}` : '';
+    this.set('stat-entries', entries + maxEntries, '', s.entries);
     this.set('stat-evictions', formatCount(s.evictions), '', s.evictions);
     this.set('stat-expirations', formatCount(s.expirations), '', s.expirations);
     const bar = this.fields.get('stat-bytes-bar');

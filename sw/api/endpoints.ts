@@ -1,10 +1,20 @@
+import { PROTOCOL, type ClientReply, type ClientRequest, type WarmResult } from '../protocol.ts';
 import type { ImageCache } from '../storage/ImageCache.ts';
+import { precacheImages } from '../warmup/precache.ts';
 
 /** The path segment of the worker's virtual endpoints, below its scope. */
 export const API_PREFIX = '__image-cache/';
 
-/** Extra fields merged into the stats JSON (warm-up report, build info, …). */
-export type StatsExtras = () => Record<string, unknown>;
+/** What the endpoints need besides the cache. */
+export interface ApiContext {
+  cache: ImageCache;
+  /** Extra fields merged into the stats JSON (warm-up report, recovery, …). */
+  statsExtras?: () => Record<string, unknown>;
+  /** The health report. */
+  health: () => Promise<unknown>;
+  /** Freshness lifetime for warmed URLs, in seconds. */
+  maxAgeSecondsFor?: (url: string) => number;
+}
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body, null, 2), {
@@ -13,47 +23,114 @@ function json(body: unknown, status = 200): Response {
   });
 }
 
+/** Fetches and stores a list of URLs (batch warm-up); reports each URL's outcome. */
+export async function warm(context: ApiContext, urls: readonly string[], base: string): Promise<WarmResult> {
+  const result: WarmResult = { stored: [], skipped: [], failed: [] };
+  await precacheImages(
+    context.cache,
+    urls.map((u) => ({ url: new URL(u, base).href, revision: null })),
+    {
+      kind: 'runtime',
+      retries: 1,
+      maxAgeSecondsFor: context.maxAgeSecondsFor,
+      onResult(url, outcome, reason) {
+        if (outcome === 'failed') result.failed.push({ url, reason: reason ?? 'failed' });
+        else result[outcome].push(url);
+      },
+    },
+  );
+  return result;
+}
+
+/**
+ * Runs one operation of the page protocol (shared by the HTTP endpoints and the MessageChannel
+ * handler). Rejects with the underlying error.
+ */
+export async function runOperation(context: ApiContext, request: ClientRequest, base: string): Promise<unknown> {
+  const { cache } = context;
+  switch (request.op) {
+    case 'ping':
+      return { pong: true };
+    case 'stats':
+      await cache.ready();
+      return { ...cache.stats(), ...context.statsExtras?.() };
+    case 'entries':
+      return cache.entries();
+    case 'health':
+      return context.health();
+    case 'delete':
+      return { deleted: await cache.delete(new URL(request.url, base).href) };
+    case 'clear':
+      await cache.clear();
+      return { cleared: true };
+    case 'warm':
+      if (!Array.isArray(request.urls) || request.urls.some((u) => typeof u !== 'string')) {
+        throw new TypeError('warm: urls must be an array of strings');
+      }
+      return warm(context, request.urls, base);
+    default:
+      throw new TypeError(`unknown operation ${JSON.stringify((request as { op: unknown }).op)}`);
+  }
+}
+
 /**
  * Answers the virtual endpoints (DESIGN.md §5), below the worker's scope:
- * - `GET __image-cache/stats` → `{ hits, misses, hitRate, bytesUsed, maxBytes, entries, maxEntries,
- *   evictions, expirations, peakBytes, … }`;
- * - `GET __image-cache/entries` → `[{ url, bytes, storedAt, lastAccessedAt, expiresAt, … }]`
- *   (ms since epoch; `expiresAt: null` = never), least recently used first;
- * - `DELETE __image-cache/entries?url=…` → `{ deleted: boolean }`;
- * - `POST __image-cache/clear` → `{ cleared: true }`.
- * Other paths: 404; other methods: 405 (JSON `{ error }`).
+ * - `GET __image-cache/stats` → {@link CacheStats} plus `warmup`, `lastRecovery`;
+ * - `GET __image-cache/entries` → {@link EntryInfo}[] (ms since epoch; `expiresAt: null` = never), LRU first;
+ * - `GET __image-cache/health` → {@link HealthReport};
+ * - `DELETE __image-cache/entries?url=…` → `{ deleted }`;
+ * - `POST __image-cache/clear` → `{ cleared: true }`;
+ * - `POST __image-cache/warm` with a JSON array of URLs → {@link WarmResult}.
+ * Other paths: 404; other methods: 405; failures: 503 (JSON `{ error }`).
  * @param name The path after `<scope>__image-cache/`.
  */
-export async function handleApiRequest(
-  cache: ImageCache,
-  request: Request,
-  name: string,
-  extras: StatsExtras = () => ({}),
-): Promise<Response> {
+export async function handleApiRequest(context: ApiContext, request: Request, name: string): Promise<Response> {
   const url = new URL(request.url);
   const method = request.method;
-  try {
-    if (name === 'stats') {
-      if (method !== 'GET') return json({ error: 'method not allowed' }, 405);
-      await cache.ready();
-      return json({ ...cache.stats(), ...extras() });
-    }
-    if (name === 'entries') {
-      if (method === 'GET') return json(await cache.entries());
-      if (method === 'DELETE') {
+  const routes: Record<string, Record<string, () => Promise<ClientRequest>>> = {
+    stats: { GET: async () => ({ protocol: PROTOCOL, op: 'stats' }) },
+    health: { GET: async () => ({ protocol: PROTOCOL, op: 'health' }) },
+    entries: {
+      GET: async () => ({ protocol: PROTOCOL, op: 'entries' }),
+      DELETE: async () => {
         const target = url.searchParams.get('url');
-        if (!target) return json({ error: 'the url query parameter is required' }, 400);
-        return json({ deleted: await cache.delete(new URL(target, url).href) });
-      }
-      return json({ error: 'method not allowed' }, 405);
-    }
-    if (name === 'clear') {
-      if (method !== 'POST') return json({ error: 'method not allowed' }, 405);
-      await cache.clear();
-      return json({ cleared: true });
-    }
-    return json({ error: `no endpoint ${API_PREFIX}${name}` }, 404);
+        if (!target) throw new RangeError('the url query parameter is required');
+        return { protocol: PROTOCOL, op: 'delete', url: target };
+      },
+    },
+    clear: { POST: async () => ({ protocol: PROTOCOL, op: 'clear' }) },
+    warm: { POST: async () => ({ protocol: PROTOCOL, op: 'warm', urls: (await request.json()) as string[] }) },
+  };
+  const route = routes[name];
+  if (!route) return json({ error: `no endpoint ${API_PREFIX}${name}` }, 404);
+  const parse = route[method];
+  if (!parse) return json({ error: `method ${method} not allowed on ${API_PREFIX}${name}` }, 405);
+  let op: ClientRequest;
+  try {
+    op = await parse();
+  } catch (e) {
+    return json({ error: e instanceof Error ? e.message : String(e) }, 400);
+  }
+  try {
+    return json(await runOperation(context, op, url.href));
   } catch (e) {
     return json({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }, 503);
   }
+}
+
+/**
+ * Handles a `message` event of the page protocol: replies on `ports[0]` with a {@link ClientReply}.
+ * Returns false (and does nothing) for messages of other protocols.
+ */
+export function handleMessage(context: ApiContext, data: unknown, port: MessagePort | undefined, base: string): Promise<void> | false {
+  if (typeof data !== 'object' || data === null || (data as { protocol?: unknown }).protocol !== PROTOCOL || !port) return false;
+  return runOperation(context, data as ClientRequest, base).then(
+    (result) => port.postMessage({ protocol: PROTOCOL, ok: true, result } satisfies ClientReply),
+    (e: unknown) =>
+      port.postMessage({
+        protocol: PROTOCOL,
+        ok: false,
+        error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) },
+      } satisfies ClientReply),
+  );
 }

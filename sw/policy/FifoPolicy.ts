@@ -1,24 +1,32 @@
+import { LinkedQueue, type QueueLinks } from './LinkedQueue.ts';
 import type { ReplacementPolicy } from './ReplacementPolicy.ts';
 import type { Bytes } from './types.ts';
+
+/** One held key. */
+interface FifoNode extends QueueLinks<FifoNode> {
+  key: string;
+  size: Bytes;
+}
 
 /**
  * First In, First Out: the victim is the key inserted longest ago; hits change nothing.
  *
- * One `Map` whose insertion order is the queue (a hit does not re-insert, so order is insertion
- * order). Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`, `evict`: O(1) (amortised,
- * `Map` operations); `keys()`: O(n). Memory: one `Map` slot (key + size) per entry.
+ * A `Map` from key to node plus an intrusive linked queue in insertion order (not the `Map`'s own
+ * order: see {@link LinkedQueue} for why). Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`,
+ * `remove`, `evict`: O(1); `keys()`: O(n). Memory: one `Map` slot and one node object per entry.
  *
  * Source: the textbook baseline (Belady, "A study of replacement algorithms for a virtual-storage
  * computer", IBM Systems Journal 5(2), 1966, which compares FIFO with random and MIN); the
- * baseline of SIEVE and S3-FIFO below.
+ * baseline that SIEVE and S3-FIFO improve on.
  */
 export class FifoPolicy implements ReplacementPolicy {
   readonly name: string = 'fifo';
-  #sizes = new Map<string, Bytes>();
+  #nodes = new Map<string, FifoNode>();
+  #queue = new LinkedQueue<FifoNode>();
   #bytes: Bytes = 0;
 
   get size(): number {
-    return this.#sizes.size;
+    return this.#nodes.size;
   }
 
   get bytes(): Bytes {
@@ -26,11 +34,11 @@ export class FifoPolicy implements ReplacementPolicy {
   }
 
   has(key: string): boolean {
-    return this.#sizes.has(key);
+    return this.#nodes.has(key);
   }
 
   sizeOf(key: string): Bytes | undefined {
-    return this.#sizes.get(key);
+    return this.#nodes.get(key)?.size;
   }
 
   touch(_key: string): void {
@@ -38,40 +46,46 @@ export class FifoPolicy implements ReplacementPolicy {
   }
 
   hit(key: string): boolean {
-    return this.#sizes.has(key);
+    return this.#nodes.has(key);
   }
 
   /** @throws Error when `key` is already held. */
   insert(key: string, size: Bytes): void {
-    if (this.#sizes.has(key)) throw new Error(`FifoPolicy.insert: key already held: ${key}`);
-    this.#sizes.set(key, size);
+    if (this.#nodes.has(key)) throw new Error(`FifoPolicy.insert: key already held: ${key}`);
+    const node: FifoNode = { key, size, older: null, newer: null };
+    this.#queue.push(node);
+    this.#nodes.set(key, node);
     this.#bytes += size;
   }
 
   remove(key: string): boolean {
-    const size = this.#sizes.get(key);
-    if (size === undefined) return false;
-    this.#sizes.delete(key);
-    this.#bytes -= size;
+    const node = this.#nodes.get(key);
+    if (node === undefined) return false;
+    this.#queue.unlink(node);
+    this.#forget(node);
     return true;
   }
 
   evict(): string | undefined {
-    for (const [key, size] of this.#sizes) {
-      this.#sizes.delete(key);
-      this.#bytes -= size;
-      return key;
-    }
-    return undefined;
+    const node = this.#queue.shift();
+    if (node === null) return undefined;
+    this.#forget(node);
+    return node.key;
   }
 
   /** A snapshot of the keys, oldest insertion first (the exact eviction order). */
   keys(): IterableIterator<string> {
-    return [...this.#sizes.keys()].values();
+    return Array.from(this.#queue.values(), (node) => node.key).values();
   }
 
   clear(): void {
-    this.#sizes.clear();
+    this.#nodes.clear();
+    this.#queue.clear();
     this.#bytes = 0;
+  }
+
+  #forget(node: FifoNode): void {
+    this.#nodes.delete(node.key);
+    this.#bytes -= node.size;
   }
 }

@@ -1,3 +1,4 @@
+import { LinkedQueue, type QueueLinks } from './LinkedQueue.ts';
 import type { ReplacementPolicy } from './ReplacementPolicy.ts';
 import type { Bytes } from './types.ts';
 
@@ -5,8 +6,8 @@ import type { Bytes } from './types.ts';
 interface FrequencyBucket {
   /** The access count shared by the bucket's keys (≥ 1). */
   frequency: number;
-  /** The keys, in the order they entered the bucket (= order of their last access). */
-  keys: Set<string>;
+  /** The entries, in the order they entered the bucket (= order of their last access). */
+  entries: LinkedQueue<LfuEntry>;
   /** The bucket with the next lower frequency, or `null`. */
   lower: FrequencyBucket | null;
   /** The bucket with the next higher frequency, or `null`. */
@@ -14,7 +15,8 @@ interface FrequencyBucket {
 }
 
 /** One held key. */
-interface LfuEntry {
+interface LfuEntry extends QueueLinks<LfuEntry> {
+  key: string;
   size: Bytes;
   bucket: FrequencyBucket;
 }
@@ -28,13 +30,13 @@ interface LfuEntry {
  *
  * Structure: the O(1) LFU of Shah, Mitra and Matani ("An O(1) algorithm for implementing the LFU
  * cache eviction scheme", 2010): a doubly linked list of frequency buckets in increasing
- * frequency, each holding its keys in an insertion-ordered `Set`. A key enters a bucket when it is
- * accessed, so each bucket's first key is its least recently accessed one, and the victim is the
- * first key of the lowest bucket.
+ * frequency, each holding its entries in an intrusive linked queue ({@link LinkedQueue}). A key
+ * enters a bucket (at the newest end) when it is accessed, so each bucket's oldest entry is its
+ * least recently accessed one, and the victim is the oldest entry of the lowest bucket.
  *
- * Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`, `evict`: O(1) (amortised `Map`/`Set`
- * operations; no heap); `keys()`: O(n). Memory: one `Map` slot, one `Set` slot and a small object
- * per entry, plus one bucket per distinct count.
+ * Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`, `evict`: O(1) (amortised `Map`
+ * operations; no heap); `keys()`: O(n). Memory: one `Map` slot and one entry object per key, plus
+ * one bucket per distinct count.
  *
  * Source: LFU as a replacement policy is classic (see e.g. Aho, Denning and Ullman, "Principles of
  * optimal page replacement", JACM 18(1), 1971, for the independent-reference model under which it
@@ -70,13 +72,13 @@ export class LfuPolicy implements ReplacementPolicy {
 
   touch(key: string): void {
     const entry = this.#entries.get(key);
-    if (entry !== undefined) this.#promote(key, entry);
+    if (entry !== undefined) this.#promote(entry);
   }
 
   hit(key: string): boolean {
     const entry = this.#entries.get(key);
     if (entry === undefined) return false;
-    this.#promote(key, entry);
+    this.#promote(entry);
     return true;
   }
 
@@ -85,34 +87,37 @@ export class LfuPolicy implements ReplacementPolicy {
     if (this.#entries.has(key)) throw new Error(`LfuPolicy.insert: key already held: ${key}`);
     let bucket = this.#lowest;
     if (bucket === null || bucket.frequency !== 1) {
-      bucket = { frequency: 1, keys: new Set(), lower: null, higher: bucket };
+      bucket = { frequency: 1, entries: new LinkedQueue(), lower: null, higher: bucket };
       if (this.#lowest !== null) this.#lowest.lower = bucket;
       this.#lowest = bucket;
     }
-    bucket.keys.add(key);
-    this.#entries.set(key, { size, bucket });
+    const entry: LfuEntry = { key, size, bucket, older: null, newer: null };
+    bucket.entries.push(entry);
+    this.#entries.set(key, entry);
     this.#bytes += size;
   }
 
   remove(key: string): boolean {
     const entry = this.#entries.get(key);
     if (entry === undefined) return false;
-    this.#forget(key, entry);
+    this.#forget(entry);
     return true;
   }
 
   evict(): string | undefined {
     const bucket = this.#lowest;
     if (bucket === null) return undefined;
-    const key: string = bucket.keys.values().next().value!;
-    this.#forget(key, this.#entries.get(key)!);
-    return key;
+    const entry = bucket.entries.oldest!;
+    this.#forget(entry);
+    return entry.key;
   }
 
   /** A snapshot of the keys in eviction order: lowest count first, then least recent first. */
   keys(): IterableIterator<string> {
     const out: string[] = [];
-    for (let bucket = this.#lowest; bucket !== null; bucket = bucket.higher) out.push(...bucket.keys);
+    for (let bucket = this.#lowest; bucket !== null; bucket = bucket.higher) {
+      for (const entry of bucket.entries.values()) out.push(entry.key);
+    }
     return out.values();
   }
 
@@ -122,26 +127,26 @@ export class LfuPolicy implements ReplacementPolicy {
     this.#bytes = 0;
   }
 
-  /** Moves a key from its bucket to the bucket of the next count, at its most recent end. */
-  #promote(key: string, entry: LfuEntry): void {
+  /** Moves an entry from its bucket to the newest end of the bucket of the next count. */
+  #promote(entry: LfuEntry): void {
     const from = entry.bucket;
     let to = from.higher;
     if (to === null || to.frequency !== from.frequency + 1) {
-      to = { frequency: from.frequency + 1, keys: new Set(), lower: from, higher: from.higher };
+      to = { frequency: from.frequency + 1, entries: new LinkedQueue(), lower: from, higher: from.higher };
       if (from.higher !== null) from.higher.lower = to;
       from.higher = to;
     }
-    to.keys.add(key);
+    from.entries.unlink(entry);
+    to.entries.push(entry);
     entry.bucket = to;
-    from.keys.delete(key);
-    if (from.keys.size === 0) this.#unlinkBucket(from);
+    if (from.entries.size === 0) this.#unlinkBucket(from);
   }
 
-  #forget(key: string, entry: LfuEntry): void {
+  #forget(entry: LfuEntry): void {
     const bucket = entry.bucket;
-    bucket.keys.delete(key);
-    if (bucket.keys.size === 0) this.#unlinkBucket(bucket);
-    this.#entries.delete(key);
+    bucket.entries.unlink(entry);
+    if (bucket.entries.size === 0) this.#unlinkBucket(bucket);
+    this.#entries.delete(entry.key);
     this.#bytes -= entry.size;
   }
 

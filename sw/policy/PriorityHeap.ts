@@ -9,11 +9,14 @@ export interface HeapNode {
   tie: number;
   /** Position in the heap array, maintained by the heap (-1 when not in a heap). */
   heapIndex: number;
+  /** Push order, set by the heap: the last ordering key, so the order is total (FIFO on full ties). */
+  heapSeq?: number;
 }
 
 /**
- * An indexed binary min-heap over {@link HeapNode}s ordered by `(priority, tie)`: each node knows
- * its position, so a node whose priority changed is repaired in place.
+ * An indexed binary min-heap over {@link HeapNode}s ordered by `(priority, tie, push order)` (a
+ * total order, so pops are deterministic): each node knows its position, so a node whose priority
+ * changed is repaired in place.
  *
  * Cost: `push`, `pop`, `delete`, `update`: O(log n); `peek`, `size`: O(1).
  * Used by {@link GdsfPolicy} (smallest H first) and {@link BeladyPolicy} (negated next access).
@@ -21,6 +24,12 @@ export interface HeapNode {
  */
 export class PriorityHeap<T extends HeapNode> {
   #nodes: T[] = [];
+  #pushes = 0;
+
+  /** The heap's order, as a comparator (negative when `a` pops first); for sorting snapshots. */
+  static compare(a: HeapNode, b: HeapNode): number {
+    return a.priority - b.priority || a.tie - b.tie || (a.heapSeq ?? 0) - (b.heapSeq ?? 0) || 0;
+  }
 
   /** Number of nodes. */
   get size(): number {
@@ -34,6 +43,7 @@ export class PriorityHeap<T extends HeapNode> {
 
   /** Adds a node that is not in the heap. */
   push(node: T): void {
+    node.heapSeq = this.#pushes++;
     node.heapIndex = this.#nodes.length;
     this.#nodes.push(node);
     this.#up(node.heapIndex);
@@ -82,7 +92,9 @@ export class PriorityHeap<T extends HeapNode> {
   }
 
   #less(a: T, b: T): boolean {
-    return a.priority < b.priority || (a.priority === b.priority && a.tie < b.tie);
+    if (a.priority !== b.priority) return a.priority < b.priority;
+    if (a.tie !== b.tie) return a.tie < b.tie;
+    return a.heapSeq! < b.heapSeq!;
   }
 
   /** Sifts up; returns whether the node moved. */

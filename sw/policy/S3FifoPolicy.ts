@@ -1,11 +1,15 @@
+import { LinkedQueue, type QueueLinks } from './LinkedQueue.ts';
 import type { PolicyLimits, ReplacementPolicy } from './ReplacementPolicy.ts';
 import type { Bytes } from './types.ts';
 
-/** One held key. */
-interface S3FifoEntry {
+/** One held key, or one ghost key. */
+interface S3FifoEntry extends QueueLinks<S3FifoEntry> {
+  key: string;
   size: Bytes;
   /** Hits since insertion (or since the last move to main / reinsertion), capped at 3. */
   freq: number;
+  /** The queue the entry is in. */
+  queue: S3FifoQueue;
 }
 
 /** Which of S3-FIFO's three queues a key is in. */
@@ -54,9 +58,12 @@ const MAX_FREQ = 3;
  *   victims come from small while it is non-empty.
  * - `remove(key)` (delete, expire) drops the key without remembering it in ghost.
  *
+ * Structure: one `Map` from key to entry for held keys, one for ghost keys, and an intrusive
+ * linked queue ({@link LinkedQueue}) per queue.
+ *
  * Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`: O(1) (amortised `Map` operations);
  * `evict`: O(1) amortised (each move or reinsertion spends a hit or an insertion); `keys()`: O(n).
- * Memory: one `Map` slot and a small object per held key, one `Map` slot per ghost key.
+ * Memory: one `Map` slot and one entry object per held key and per ghost key.
  *
  * Source: Yang, Zhang, Qiu, Yue and Rashmi, "FIFO queues are all you need for cache eviction",
  * SOSP '23 (Algorithm 1), and libCacheSim (github.com/1a1a11a/libCacheSim,
@@ -67,9 +74,13 @@ export class S3FifoPolicy implements ReplacementPolicy {
   readonly #smallRatio: number;
   readonly #ghostRatio: number;
   readonly #moveToMainThreshold: number;
-  #small = new Map<string, S3FifoEntry>();
-  #main = new Map<string, S3FifoEntry>();
-  #ghost = new Map<string, Bytes>();
+  /** Held keys (small and main). */
+  #entries = new Map<string, S3FifoEntry>();
+  /** Ghost keys (not held). */
+  #ghostEntries = new Map<string, S3FifoEntry>();
+  #small = new LinkedQueue<S3FifoEntry>();
+  #main = new LinkedQueue<S3FifoEntry>();
+  #ghost = new LinkedQueue<S3FifoEntry>();
   #smallBytes: Bytes = 0;
   #mainBytes: Bytes = 0;
   #ghostBytes: Bytes = 0;
@@ -107,11 +118,11 @@ export class S3FifoPolicy implements ReplacementPolicy {
       this.#mainCapacityEntries = Number.POSITIVE_INFINITY;
       this.#ghostCapacityEntries = Number.POSITIVE_INFINITY;
     }
-    this.#trimGhost(0);
+    this.#trimGhost(0, 0);
   }
 
   get size(): number {
-    return this.#small.size + this.#main.size;
+    return this.#entries.size;
   }
 
   get bytes(): Bytes {
@@ -119,24 +130,21 @@ export class S3FifoPolicy implements ReplacementPolicy {
   }
 
   has(key: string): boolean {
-    return this.#small.has(key) || this.#main.has(key);
+    return this.#entries.has(key);
   }
 
   sizeOf(key: string): Bytes | undefined {
-    return (this.#small.get(key) ?? this.#main.get(key))?.size;
+    return this.#entries.get(key)?.size;
   }
 
   /** The queue `key` is in (`ghost`: not held, remembered), or `undefined`. For tests and tools. */
   queueOf(key: string): S3FifoQueue | undefined {
-    if (this.#small.has(key)) return 'small';
-    if (this.#main.has(key)) return 'main';
-    if (this.#ghost.has(key)) return 'ghost';
-    return undefined;
+    return (this.#entries.get(key) ?? this.#ghostEntries.get(key))?.queue;
   }
 
   /** The frequency counter of a held key (0 to 3), or `undefined`. */
   frequencyOf(key: string): number | undefined {
-    return (this.#small.get(key) ?? this.#main.get(key))?.freq;
+    return this.#entries.get(key)?.freq;
   }
 
   touch(key: string): void {
@@ -144,7 +152,7 @@ export class S3FifoPolicy implements ReplacementPolicy {
   }
 
   hit(key: string): boolean {
-    const entry = this.#small.get(key) ?? this.#main.get(key);
+    const entry = this.#entries.get(key);
     if (entry === undefined) return false;
     if (entry.freq < MAX_FREQ) entry.freq++;
     return true;
@@ -152,34 +160,35 @@ export class S3FifoPolicy implements ReplacementPolicy {
 
   /** @throws Error when `key` is already held. */
   insert(key: string, size: Bytes): void {
-    if (this.has(key)) throw new Error(`S3FifoPolicy.insert: key already held: ${key}`);
-    const ghostSize = this.#ghost.get(key);
-    if (ghostSize !== undefined) {
-      this.#ghost.delete(key);
-      this.#ghostBytes -= ghostSize;
-      this.#pushMain(key, { size, freq: 0 });
-    } else if (size >= this.#smallCapacityBytes) {
-      this.#pushMain(key, { size, freq: 0 });
+    if (this.#entries.has(key)) throw new Error(`S3FifoPolicy.insert: key already held: ${key}`);
+    const ghost = this.#ghostEntries.get(key);
+    if (ghost !== undefined) {
+      this.#ghostEntries.delete(key);
+      this.#ghost.unlink(ghost);
+      this.#ghostBytes -= ghost.size;
+    }
+    const entry: S3FifoEntry = { key, size, freq: 0, queue: 'small', older: null, newer: null };
+    this.#entries.set(key, entry);
+    if (ghost !== undefined || size >= this.#smallCapacityBytes) {
+      this.#pushMain(entry);
     } else {
-      this.#small.set(key, { size, freq: 0 });
+      this.#small.push(entry);
       this.#smallBytes += size;
     }
   }
 
   remove(key: string): boolean {
-    const small = this.#small.get(key);
-    if (small !== undefined) {
-      this.#small.delete(key);
-      this.#smallBytes -= small.size;
-      return true;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return false;
+    this.#entries.delete(key);
+    if (entry.queue === 'small') {
+      this.#small.unlink(entry);
+      this.#smallBytes -= entry.size;
+    } else {
+      this.#main.unlink(entry);
+      this.#mainBytes -= entry.size;
     }
-    const main = this.#main.get(key);
-    if (main !== undefined) {
-      this.#main.delete(key);
-      this.#mainBytes -= main.size;
-      return true;
-    }
-    return false;
+    return true;
   }
 
   evict(): string | undefined {
@@ -197,15 +206,20 @@ export class S3FifoPolicy implements ReplacementPolicy {
    * victims (entries with a non-zero frequency are moved or reinserted before being evicted).
    */
   keys(): IterableIterator<string> {
-    return [...this.#small.keys(), ...this.#main.keys()].values();
+    const out: string[] = [];
+    for (const entry of this.#small.values()) out.push(entry.key);
+    for (const entry of this.#main.values()) out.push(entry.key);
+    return out.values();
   }
 
-  /** The ghost keys, oldest first (not held; for tests and tools). */
+  /** A snapshot of the ghost keys, oldest first (not held; for tests and tools). */
   ghostKeys(): IterableIterator<string> {
-    return [...this.#ghost.keys()].values();
+    return Array.from(this.#ghost.values(), (entry) => entry.key).values();
   }
 
   clear(): void {
+    this.#entries.clear();
+    this.#ghostEntries.clear();
     this.#small.clear();
     this.#main.clear();
     this.#ghost.clear();
@@ -214,23 +228,24 @@ export class S3FifoPolicy implements ReplacementPolicy {
     this.#ghostBytes = 0;
   }
 
-  #pushMain(key: string, entry: S3FifoEntry): void {
-    this.#main.set(key, entry);
+  #pushMain(entry: S3FifoEntry): void {
+    entry.queue = 'main';
+    this.#main.push(entry);
     this.#mainBytes += entry.size;
   }
 
   /** Scans small from its tail; returns the victim, or `undefined` if small emptied into main. */
   #evictSmall(): string | undefined {
-    for (const [key, entry] of this.#small) {
-      this.#small.delete(key);
+    for (let entry = this.#small.shift(); entry !== null; entry = this.#small.shift()) {
       this.#smallBytes -= entry.size;
       if (entry.freq >= this.#moveToMainThreshold) {
         entry.freq = 0;
-        this.#pushMain(key, entry);
+        this.#pushMain(entry);
         continue;
       }
-      this.#remember(key, entry.size);
-      return key;
+      this.#entries.delete(entry.key);
+      this.#remember(entry);
+      return entry.key;
     }
     return undefined;
   }
@@ -238,37 +253,41 @@ export class S3FifoPolicy implements ReplacementPolicy {
   /** 2-bit CLOCK over main: reinserts entries with frequency ≥ 1 (decremented) until one has 0. */
   #evictMain(): string | undefined {
     const main = this.#main;
-    while (main.size > 0) {
-      const next = main.entries().next();
-      const [key, entry] = next.value!;
-      main.delete(key);
+    for (let entry = main.oldest; entry !== null; entry = main.oldest) {
       if (entry.freq >= 1) {
         entry.freq = Math.min(entry.freq, MAX_FREQ) - 1;
-        main.set(key, entry);
+        main.moveToNewest(entry);
         continue;
       }
+      main.unlink(entry);
       this.#mainBytes -= entry.size;
-      return key;
+      this.#entries.delete(entry.key);
+      return entry.key;
     }
     return undefined;
   }
 
-  /** Adds an evicted key to ghost, forgetting the oldest ghost keys to stay within its share. */
-  #remember(key: string, size: Bytes): void {
-    if (size > this.#ghostCapacityBytes || this.#ghostCapacityEntries < 1) return;
-    this.#trimGhost(size);
-    this.#ghost.set(key, size);
-    this.#ghostBytes += size;
+  /** Adds a key evicted from small to ghost, forgetting the oldest ghost keys to make room. */
+  #remember(entry: S3FifoEntry): void {
+    if (entry.size > this.#ghostCapacityBytes || this.#ghostCapacityEntries < 1) return;
+    this.#trimGhost(entry.size, 1);
+    entry.queue = 'ghost';
+    entry.freq = 0;
+    this.#ghost.push(entry);
+    this.#ghostEntries.set(entry.key, entry);
+    this.#ghostBytes += entry.size;
   }
 
-  /** Forgets the oldest ghost keys until `room` more bytes and one more key fit. */
-  #trimGhost(room: Bytes): void {
-    for (const [key, size] of this.#ghost) {
-      if (this.#ghostBytes + room <= this.#ghostCapacityBytes && this.#ghost.size + 1 <= this.#ghostCapacityEntries) {
-        break;
-      }
-      this.#ghost.delete(key);
-      this.#ghostBytes -= size;
+  /** Forgets the oldest ghost keys until `roomBytes` more bytes and `roomEntries` more keys fit. */
+  #trimGhost(roomBytes: Bytes, roomEntries: number): void {
+    while (
+      this.#ghost.size > 0 &&
+      (this.#ghostBytes + roomBytes > this.#ghostCapacityBytes ||
+        this.#ghost.size + roomEntries > this.#ghostCapacityEntries)
+    ) {
+      const oldest = this.#ghost.shift()!;
+      this.#ghostEntries.delete(oldest.key);
+      this.#ghostBytes -= oldest.size;
     }
   }
 }

@@ -1,19 +1,39 @@
+import { FifoPolicy } from './FifoPolicy.ts';
+import { GdsfPolicy } from './GdsfPolicy.ts';
+import { LfuPolicy } from './LfuPolicy.ts';
 import { LruPolicy } from './LruPolicy.ts';
 import type { ReplacementPolicy } from './ReplacementPolicy.ts';
+import { S3FifoPolicy } from './S3FifoPolicy.ts';
+import { SievePolicy } from './SievePolicy.ts';
 
-/** Names accepted by `--policy` (replay) and the worker config's `policy` key. */
-export const POLICY_NAMES = ['lru'] as const;
+/**
+ * Names accepted by `--policy` (replay) and the worker config's `policy` key: the online policies.
+ * The offline optimum `belady` ({@link BeladyPolicy}) needs the future and is only offered by the
+ * replay tool.
+ */
+export const POLICY_NAMES = ['lru', 'fifo', 'lfu', 'sieve', 's3fifo', 'gdsf'] as const;
 /** One of {@link POLICY_NAMES}. */
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /**
- * Makes a new, empty policy by name.
+ * Makes a new, empty policy by name, with its default tuning.
+ * @param name One of {@link POLICY_NAMES}. Default: `'lru'`.
  * @throws RangeError naming the accepted policies when `name` is unknown.
  */
 export function createPolicy(name: string = 'lru'): ReplacementPolicy {
   switch (name) {
     case 'lru':
       return new LruPolicy();
+    case 'fifo':
+      return new FifoPolicy();
+    case 'lfu':
+      return new LfuPolicy();
+    case 'sieve':
+      return new SievePolicy();
+    case 's3fifo':
+      return new S3FifoPolicy();
+    case 'gdsf':
+      return new GdsfPolicy();
     default:
       throw new RangeError(`unknown policy "${name}"; expected one of: ${POLICY_NAMES.join(', ')}`);
   }

@@ -1,11 +1,18 @@
 /**
- * The pure policy layer: replacement policies, the byte/count-bounded index and freshness math.
+ * The pure policy layer: replacement policies (lru, fifo, lfu, sieve, s3fifo, gdsf, and the
+ * offline belady used by the replay tool), the byte/count-bounded index and freshness math.
  * No `self`, `caches`, `indexedDB` or `Date.now()` here: the clock is passed in as `nowMs`.
  * @module
  */
 export type { Bytes, Milliseconds, Seconds, RemovalReason, Removal } from './types.ts';
-export type { ReplacementPolicy } from './ReplacementPolicy.ts';
+export type { ReplacementPolicy, PolicyLimits } from './ReplacementPolicy.ts';
 export { LruPolicy } from './LruPolicy.ts';
+export { FifoPolicy } from './FifoPolicy.ts';
+export { LfuPolicy } from './LfuPolicy.ts';
+export { SievePolicy } from './SievePolicy.ts';
+export { S3FifoPolicy, type S3FifoOptions, type S3FifoQueue } from './S3FifoPolicy.ts';
+export { GdsfPolicy } from './GdsfPolicy.ts';
+export { BeladyPolicy } from './BeladyPolicy.ts';
 export { CacheIndex, type CacheLimits, type Admission } from './CacheIndex.ts';
 export { expiresAtMs, isFresh, ageSeconds, findExpired, recencyOrder } from './freshness.ts';
 export { createPolicy, POLICY_NAMES, type PolicyName } from './createPolicy.ts';

@@ -20,14 +20,16 @@ export type Seconds = number;
 export type Milliseconds = number;
 
 /**
- * Why an entry left the cache, in the style of lru-cache's `DisposeReason`.
+ * Why an entry left the cache, in the style of lru-cache's `DisposeReason` (defined in
+ * `sw/protocol.ts`, shared with pages).
  * - `evict`: chosen as a victim to make room under `maxBytes` / `maxEntries`.
  * - `expire`: past `expiresAt` (freshness lifetime over).
  * - `purge`: dropped under quota pressure.
  * - `revision`: replaced by a new revision of the same URL (precache) or a new body (runtime).
  * - `delete`: removed on request (`delete(url)`, `clear()`).
  */
-export type RemovalReason = 'evict' | 'expire' | 'purge' | 'revision' | 'delete';
+import type { RemovalReason } from '../protocol.ts';
+export type { RemovalReason };
 
 /** One removal decided by policy code, carried out by a storage adapter. */
 export interface Removal {

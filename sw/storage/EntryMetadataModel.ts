@@ -4,7 +4,7 @@ import type { Bytes, Milliseconds } from '../policy/types.ts';
 /** Name of the IndexedDB database holding entry metadata. */
 export const DB_NAME = 'sw-image-cache';
 /** Current schema version (see the upgrade steps in {@link EntryMetadataModel}). */
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 /** Object store of {@link EntryRecord}s, keyed by `url`. */
 export const ENTRIES_STORE = 'entries';
 /** Object store of small persisted state (statistics), keyed by name. */
@@ -40,6 +40,12 @@ export interface EntryRecord {
   lastModified: string | null;
 }
 
+/** Small persisted facts about the worker that wrote the stores. */
+export interface PersistedMeta {
+  /** The Cache Storage cache the bodies were written to (a changed `cacheName` drops the old one). */
+  cacheName: string;
+}
+
 /** Persisted statistics counters (written behind with access times). */
 export interface PersistedStats {
   hits: number;
@@ -56,15 +62,22 @@ export interface PersistedStats {
 
 interface ImageCacheDB extends DBSchema {
   entries: { key: string; value: EntryRecord; indexes: { expiresAt: number; lastAccessedAt: number } };
-  state: { key: string; value: PersistedStats };
+  state: { key: string; value: PersistedStats | PersistedMeta };
 }
 
 /**
  * The IndexedDB side of the two-store cache (metadata only; bodies live in Cache Storage), over
  * `idb`. The database is opened lazily on first use and the connection is kept.
  *
- * Upgrade steps (cumulative `if (oldVersion < N)`):
+ * Upgrade steps (cumulative `if (oldVersion < N)`), run in the version-change transaction so an
+ * interrupted upgrade leaves the old version intact:
  * - v1: `entries` store keyed by `url`, indexes `expiresAt` and `lastAccessedAt`; `state` store.
+ * - v2: records gain `accessSeq` (recency within one millisecond); existing records get one in
+ *   `lastAccessedAt` order, so their LRU order is kept.
+ *
+ * Opening fails fast rather than hang: when another client holding an older version blocks the
+ * upgrade (`blocked`), `db()` rejects with `InvalidStateError` and the caller falls back to the
+ * network; when a newer version wants to upgrade (`blocking`), this connection closes itself.
  */
 export class EntryMetadataModel {
   #db: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
@@ -82,19 +95,37 @@ export class EntryMetadataModel {
    */
   db(): Promise<IDBPDatabase<ImageCacheDB>> {
     if (!this.#db) {
-      this.#db = openDB<ImageCacheDB>(this.#name, DB_VERSION, {
-        upgrade(db, oldVersion) {
+      let rejectBlocked!: (e: Error) => void;
+      const blocked = new Promise<never>((_, reject) => {
+        rejectBlocked = reject;
+      });
+      const opening = openDB<ImageCacheDB>(this.#name, DB_VERSION, {
+        async upgrade(db, oldVersion, _newVersion, transaction) {
           if (oldVersion < 1) {
             const entries = db.createObjectStore(ENTRIES_STORE, { keyPath: 'url' });
             entries.createIndex('expiresAt', 'expiresAt');
             entries.createIndex('lastAccessedAt', 'lastAccessedAt');
             db.createObjectStore(STATE_STORE);
           }
+          if (oldVersion >= 1 && oldVersion < 2) {
+            const store = transaction.objectStore(ENTRIES_STORE);
+            const records = await store.index('lastAccessedAt').getAll();
+            let seq = 0;
+            for (const r of records) await store.put({ ...r, accessSeq: r.accessSeq ?? ++seq });
+          }
+        },
+        blocked: () => {
+          rejectBlocked(new DOMException(`${this.#name} is blocked by another tab holding an older version`, 'InvalidStateError'));
+        },
+        blocking: () => {
+          void opening.then((db) => db.close());
+          this.#db = null;
         },
         terminated: () => {
           this.#db = null;
         },
       });
+      this.#db = Promise.race([opening, blocked]);
       this.#db.catch(() => {
         this.#db = null;
       });
@@ -156,7 +187,7 @@ export class EntryMetadataModel {
 
   /** The persisted statistics, or `undefined` before the first write. */
   async getStats(): Promise<PersistedStats | undefined> {
-    return (await this.db()).get(STATE_STORE, 'stats');
+    return (await (await this.db()).get(STATE_STORE, 'stats')) as PersistedStats | undefined;
   }
 
   /** Persists statistics counters. */
@@ -164,6 +195,16 @@ export class EntryMetadataModel {
     const tx = (await this.db()).transaction(STATE_STORE, 'readwrite', { durability: 'relaxed' });
     void tx.store.put(stats, 'stats');
     await tx.done;
+  }
+
+  /** The persisted meta facts, or `undefined` before the first write. */
+  async getMeta(): Promise<PersistedMeta | undefined> {
+    return (await (await this.db()).get(STATE_STORE, 'meta')) as PersistedMeta | undefined;
+  }
+
+  /** Persists the meta facts. */
+  async putMeta(meta: PersistedMeta): Promise<void> {
+    await (await this.db()).put(STATE_STORE, meta, 'meta');
   }
 
   /** Closes the connection (tests; a later call reopens). */

@@ -44,6 +44,9 @@ import type { Bytes, Milliseconds, RemovalReason, Seconds } from '../policy/type
 import { EntryMetadataModel, type EntryRecord, type PersistedStats } from './EntryMetadataModel.ts';
 import { ImageCacheStore } from './ImageCacheStore.ts';
 import { declaredLength, whyNotStorable, type NotStorableReason } from './storable.ts';
+import type { CacheEvent, CacheEventType, CacheStats, EntryInfo } from '../protocol.ts';
+
+export type { CacheEvent, EntryInfo };
 
 /** Options of an {@link ImageCache}. Sizes in bytes, durations as named. */
 export interface ImageCacheOptions {
@@ -68,48 +71,25 @@ export interface ImageCacheOptions {
   /** Body store. @default new ImageCacheStore(cacheName) */
   bodies?: ImageCacheStore;
   /** Receives every cache event; a throwing listener is ignored. */
-  onEvent?: (event: ImageCacheEvent) => void;
+  onEvent?: CacheEventListener;
+  /** In-worker hooks by event type. @default [] */
+  plugins?: ImageCachePlugin[];
 }
 
-/** An event of the cache's life, for hooks, pages and the dashboard. */
-export type ImageCacheEvent =
-  | { type: 'hit'; url: string; bytes: Bytes }
-  | { type: 'miss'; url: string; stale: boolean }
-  | { type: 'stored'; url: string; bytes: Bytes; kind: EntryRecord['kind'] }
-  | { type: 'evicted'; url: string; bytes: Bytes; reason: RemovalReason }
-  | { type: 'expired'; url: string; bytes: Bytes }
-  | { type: 'error'; url?: string; operation: string; message: string };
+/** An event as emitted by the cache (the `at` time is added when it is emitted). */
+type EventInput = CacheEvent extends infer E ? (E extends CacheEvent ? Omit<E, 'at'> : never) : never;
 
-/** Statistics of one cache (the JSON of `GET <scope>__image-cache/stats`). */
-export interface ImageCacheStats extends PersistedStats {
-  /** `hits / (hits + misses)`, 0 when there were no lookups. */
-  hitRate: number;
-  /** Sum of the bytes of committed and pending entries. */
-  bytesUsed: Bytes;
-  /** The configured byte budget. */
-  maxBytes: Bytes;
-  /** Entries held (committed and pending). */
-  entries: number;
-  /** The count limit, `0` when none. */
-  maxEntries: number;
-  /** The largest body stored, in bytes. */
-  maxEntryBytes: Bytes;
-  /** Name of the replacement policy. */
-  policy: string;
-}
+/** A listener for cache events; a listener that throws is reported once and never breaks a response. */
+export type CacheEventListener = (event: CacheEvent) => void;
 
-/** One entry as listed by `entries()` and `GET <scope>__image-cache/entries`. Times: ms since epoch. */
-export interface EntryInfo {
-  url: string;
-  bytes: Bytes;
-  storedAt: Milliseconds;
-  lastAccessedAt: Milliseconds;
-  /** `null` when the entry never expires. */
-  expiresAt: Milliseconds | null;
-  kind: EntryRecord['kind'];
-  revision: string | null;
-  contentType: string;
-}
+/**
+ * A plugin: in-worker hooks by event type (Workbox plugin style). Each hook receives the event;
+ * a hook that throws is logged and ignored.
+ */
+export type ImageCachePlugin = { [T in CacheEventType]?: (event: Extract<CacheEvent, { type: T }>) => void };
+
+/** Statistics of one cache; see {@link CacheStats}. */
+export type ImageCacheStats = CacheStats;
 
 /** What a lookup found. */
 export type LookupResult =
@@ -142,6 +122,8 @@ export interface PutResult {
 
 /** What recovery found and did. */
 export interface RecoveryReport {
+  /** A different `cacheName` the stores were written with before (its cache is deleted), or `null`. */
+  previousCacheName: string | null;
   records: number;
   bodies: number;
   droppedRecords: number;
@@ -192,7 +174,9 @@ export class ImageCache {
   readonly #bodies: ImageCacheStore;
   readonly #now: () => Milliseconds;
   readonly #writeBehindMs: Milliseconds;
-  readonly #onEvent?: (event: ImageCacheEvent) => void;
+  readonly #listeners = new Set<CacheEventListener>();
+  #budget: Bytes;
+  #maxEntryBytes: Bytes;
   #records = new Map<string, EntryRecord>();
   #stats: PersistedStats = { ...ZERO_STATS };
   #ready: Promise<RecoveryReport> | null = null;
@@ -204,6 +188,10 @@ export class ImageCache {
   #flushPromise: Promise<void> | null = null;
   #flushResolve: (() => void) | null = null;
   #lastRecovery: RecoveryReport | null = null;
+  #readyFailedAt = Number.NEGATIVE_INFINITY;
+  #readyError: unknown = null;
+  /** After a failed recovery (IndexedDB unavailable), lookups fail fast for this long, in ms. */
+  static readonly RETRY_AFTER_FAILURE_MS = 5000;
 
   /**
    * @throws RangeError when `maxBytes` is not positive or `policy` is unknown.
@@ -225,7 +213,10 @@ export class ImageCache {
     this.#now = options.now ?? Date.now;
     this.now = this.#now;
     this.#writeBehindMs = options.writeBehindMs ?? 1000;
-    this.#onEvent = options.onEvent;
+    if (options.onEvent) this.#listeners.add(options.onEvent);
+    for (const plugin of options.plugins ?? []) this.use(plugin);
+    this.#budget = options.maxBytes;
+    this.#maxEntryBytes = this.index.maxEntryBytes;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -238,12 +229,41 @@ export class ImageCache {
    */
   ready(): Promise<RecoveryReport> {
     if (!this.#ready) {
+      // Fail fast for a while after a failure: images go straight to the network meanwhile.
+      if (this.#now() - this.#readyFailedAt < ImageCache.RETRY_AFTER_FAILURE_MS) return Promise.reject(this.#readyError);
       this.#ready = this.#enqueue(() => this.#recover());
-      this.#ready.catch(() => {
+      this.#ready.catch((e: unknown) => {
         this.#ready = null;
+        this.#readyFailedAt = this.#now();
+        this.#readyError = e;
       });
     }
     return this.#ready;
+  }
+
+  /**
+   * Lowers the budget in force below the configured `maxBytes` when the storage quota cannot hold
+   * it, and purges until it holds. Reported as `effectiveMaxBytes` in stats. The budget is never
+   * raised again within a worker's lifetime; a restarted worker starts from `maxBytes`.
+   * @param bytes The budget the quota allows, in bytes.
+   */
+  async setEffectiveMaxBytes(bytes: Bytes): Promise<void> {
+    await this.ready();
+    await this.#enqueue(async () => {
+      this.#lowerLimit(bytes);
+      for (const victim of this.index.shrink()) await this.#deleteStored(victim, 'purge');
+    });
+  }
+
+  /** Lowers the budget in force to `bytes` (never raises it: storage that pushed back once is not trusted again until a restart). */
+  #lowerLimit(bytes: Bytes): void {
+    const effective = Math.max(1, Math.min(this.index.maxBytes, Math.floor(bytes)));
+    if (effective === this.index.maxBytes) return;
+    this.index.setLimits({
+      maxBytes: effective,
+      maxEntries: Number.isFinite(this.index.maxEntries) ? this.index.maxEntries : 0,
+      maxEntryBytes: Math.min(this.#maxEntryBytes, effective),
+    });
   }
 
   /** Forces a new recovery pass (on `activate`), after pending writes settle. */
@@ -259,6 +279,11 @@ export class ImageCache {
 
   async #recover(): Promise<RecoveryReport> {
     const started = this.#now();
+    // A changed cacheName: the old bodies go; their records are dropped below (no body).
+    const meta = await this.#metadata.getMeta();
+    const previousCacheName = meta && meta.cacheName !== this.cacheName ? meta.cacheName : null;
+    if (previousCacheName) await caches.delete(previousCacheName);
+    if (!meta || previousCacheName) await this.#metadata.putMeta({ cacheName: this.cacheName });
     const [records, bodyUrls] = await Promise.all([this.#metadata.getAll(), this.#bodies.urls()]);
     const bodies = new Set(bodyUrls);
     const keep: EntryRecord[] = [];
@@ -330,6 +355,7 @@ export class ImageCache {
     this.#markStatsDirty();
 
     const report: RecoveryReport = {
+      previousCacheName,
       records: records.length,
       bodies: bodies.size,
       droppedRecords: dropRecords.length,
@@ -436,7 +462,8 @@ export class ImageCache {
       ...s,
       hitRate: lookups === 0 ? 0 : s.hits / lookups,
       bytesUsed: this.index.bytes,
-      maxBytes: this.index.maxBytes,
+      maxBytes: this.#budget,
+      effectiveMaxBytes: this.index.maxBytes,
       entries: this.index.size,
       maxEntries: Number.isFinite(this.index.maxEntries) ? this.index.maxEntries : 0,
       maxEntryBytes: this.index.maxEntryBytes,
@@ -547,12 +574,12 @@ export class ImageCache {
       await this.#bodies.put(key, make());
     } catch (e) {
       if (!(e instanceof DOMException && e.name === 'QuotaExceededError')) throw e;
-      // Quota: purge least recently used entries worth the body's size (at least one), retry once.
-      let freed = 0;
-      for (const victim of [...this.index.keys()]) {
-        if (victim === key || freed >= record.bytes) continue;
-        freed += this.index.sizeOf(victim) ?? 0;
-        this.index.remove(victim);
+      this.#error(key, 'put (quota exceeded: purging and retrying once)', e);
+      // Storage pushed back at the bytes held now: that becomes the budget in force (never above
+      // the configured maxBytes, never below this entry), and entries are purged down to it.
+      this.#lowerLimit(Math.max(this.index.bytes - record.bytes, record.bytes));
+      for (const victim of this.index.shrink()) {
+        if (victim === key) throw e; // cannot happen: the new entry is the most recent and fits alone
         await this.#deleteStored(victim, 'purge');
       }
       await this.#bodies.put(key, make());
@@ -718,12 +745,33 @@ export class ImageCache {
     this.#emit({ type: 'error', url, operation, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
   }
 
-  #emit(event: ImageCacheEvent): void {
-    if (!this.#onEvent) return;
-    try {
-      this.#onEvent(event);
-    } catch {
-      // A throwing listener never breaks a response.
+  #emit(input: EventInput): void {
+    if (this.#listeners.size === 0) return;
+    const event = { ...input, at: this.#now() } as CacheEvent;
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (e) {
+        // A throwing listener never breaks a response; it is reported (once per throw) to the others.
+        if (event.type !== 'error') this.#error(event.url, `listener for ${event.type}`, e);
+      }
     }
+  }
+
+  /**
+   * Adds a listener for every event; returns a function that removes it.
+   * Listeners run synchronously on the hot path: keep them cheap (batch, post, return).
+   */
+  on(listener: CacheEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Registers a plugin's hooks (see {@link ImageCachePlugin}); returns a function that removes them. */
+  use(plugin: ImageCachePlugin): () => void {
+    return this.on((event) => {
+      const hook = plugin[event.type] as ((e: CacheEvent) => void) | undefined;
+      hook?.call(plugin, event);
+    });
   }
 }

@@ -37,8 +37,14 @@ export function whyNotStorable(response: Response, maxEntryBytes: number): NotSt
   return null;
 }
 
-/** The `Content-Length` a response declares, or `null` when absent or malformed. */
+/**
+ * The body length a response declares (`Content-Length`), or `null` when absent, malformed, or
+ * not comparable with the decoded body: with a `Content-Encoding` (gzip, br, …) the header counts
+ * the encoded bytes, while `fetch()` hands the worker the decoded body (RFC 9110 §8.6).
+ */
 export function declaredLength(response: Response): number | null {
+  const encoding = response.headers.get('content-encoding');
+  if (encoding && encoding.trim().toLowerCase() !== 'identity') return null;
   const raw = response.headers.get('content-length');
   if (raw === null || !/^\s*\d+\s*$/.test(raw)) return null;
   return Number(raw);

@@ -5,12 +5,24 @@ import { cacheKey, type ImageCache } from '../storage/ImageCache.ts';
 import { declaredLength, whyNotStorable } from '../storage/storable.ts';
 import { cacheStatus, withCacheStatus } from './cacheStatus.ts';
 
+/** What the route a URL matched allows (from the config's `routes`). */
+export interface RouteRules {
+  /** Freshness lifetime of entries stored through this route, in seconds. */
+  maxAgeSeconds: Seconds;
+  /** Store cross-origin responses (only CORS-readable ones, `type: 'cors'`). @default false */
+  crossOrigin?: boolean;
+  /** Store responses to requests carrying an `Authorization` header. @default false */
+  storeAuthorized?: boolean;
+}
+
 /** Options of an {@link ImageCacheStrategy}. */
 export interface ImageCacheStrategyOptions {
   /** The storage-backed index. */
   cache: ImageCache;
-  /** Freshness lifetime for entries stored from `url`, in seconds. @default the cache's maxAgeSeconds */
-  maxAgeSecondsFor?: (url: URL) => Seconds;
+  /** The rules for `url`. @default the cache's maxAgeSeconds, same-origin only, no Authorization */
+  rulesFor?: (url: URL) => RouteRules;
+  /** The worker's origin (cross-origin requests are stored only when their route opts in). @default self.location.origin */
+  origin?: string;
   /** Answers an image that is neither cached nor reachable (offline), or `undefined`. */
   fallback?: (request: Request) => Promise<Response | undefined>;
   /** The network. @default globalThis.fetch */
@@ -44,7 +56,8 @@ interface SharedBody {
  */
 export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #cache: ImageCache;
-  readonly #maxAgeSecondsFor: (url: URL) => Seconds;
+  readonly #rulesFor: (url: URL) => RouteRules;
+  readonly #origin: string;
   readonly #fallback?: (request: Request) => Promise<Response | undefined>;
   readonly #fetch: (request: Request) => Promise<Response>;
   readonly #afterResponse?: (event: ExtendableEvent) => void;
@@ -53,7 +66,8 @@ export class ImageCacheStrategy implements RouteHandlerObject {
 
   constructor(options: ImageCacheStrategyOptions) {
     this.#cache = options.cache;
-    this.#maxAgeSecondsFor = options.maxAgeSecondsFor ?? (() => options.cache.maxAgeSeconds);
+    this.#rulesFor = options.rulesFor ?? (() => ({ maxAgeSeconds: options.cache.maxAgeSeconds }));
+    this.#origin = options.origin ?? (typeof location === 'undefined' ? '' : location.origin);
     this.#fallback = options.fallback;
     this.#fetch = options.fetch ?? ((r) => fetch(r));
     this.#afterResponse = options.afterResponse;
@@ -69,31 +83,44 @@ export class ImageCacheStrategy implements RouteHandlerObject {
   };
 
   async #handle(event: ExtendableEvent, request: Request, url: URL): Promise<Response> {
+    const t0 = performance.now();
+    const rules = this.#rulesFor(url);
+    const crossOrigin = this.#origin !== '' && url.origin !== this.#origin;
+    if (crossOrigin && !rules.crossOrigin) return this.#passThrough(request, 'cross-origin', t0);
+    if (request.headers.has('authorization') && !rules.storeAuthorized) return this.#passThrough(request, 'authorization', t0);
     const key = cacheKey(url);
     let found;
     try {
       found = await this.#cache.lookup(key);
     } catch {
-      // IndexedDB or Cache Storage unavailable: never break the page.
+      // IndexedDB or Cache Storage unavailable (or blocked by another tab): never break the page.
       this.#cache.count('errors');
-      return this.#passThrough(request, 'index-unavailable');
+      return this.#passThrough(request, 'index-unavailable', t0);
     }
     if (found.result === 'hit') {
       const now = this.#cache.now();
-      const response = withCacheStatus(found.response, cacheStatus('hit', { ttl: (found.entry.expiresAt - now) / 1000 }));
+      const response = withCacheStatus(found.response, cacheStatus('hit', { ttl: (found.entry.expiresAt - now) / 1000 }), {
+        durMs: performance.now() - t0,
+        desc: 'hit',
+      });
       response.headers.set('Age', String(ageSeconds(found.entry.storedAt, now)));
       return response;
     }
-    if (found.result === 'stale') return this.#revalidate(event, request, url, key, found.response, found.entry);
-    return this.#miss(event, request, url, key);
+    if (found.result === 'stale') return this.#revalidate(event, request, url, key, found.response, found.entry, rules, t0);
+    return this.#miss(event, request, url, key, rules, t0);
   }
 
-  async #passThrough(request: Request, detail: string): Promise<Response> {
+  #timing(t0: number, desc: string): { durMs: number; desc: string } {
+    return { durMs: performance.now() - t0, desc };
+  }
+
+  async #passThrough(request: Request, detail: string, t0: number): Promise<Response> {
     const response = await this.#fetch(request);
-    return withCacheStatus(response, cacheStatus('fwd=bypass', { detail }));
+    this.#cache.count('bypassed');
+    return withCacheStatus(response, cacheStatus('fwd=bypass', { detail }), this.#timing(t0, 'bypass'));
   }
 
-  async #miss(event: ExtendableEvent, request: Request, url: URL, key: string): Promise<Response> {
+  async #miss(event: ExtendableEvent, request: Request, url: URL, key: string, rules: RouteRules, t0: number): Promise<Response> {
     const leader = this.#inflight.get(key);
     if (leader) {
       const shared = await leader.catch(() => null);
@@ -102,7 +129,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         return new Response(shared.body, {
           status: shared.status,
           statusText: shared.statusText,
-          headers: withHeader(shared.headers, 'Cache-Status', cacheStatus('fwd=miss', { collapsed: true })),
+          headers: withHeader(shared.headers, 'Cache-Status', cacheStatus('fwd=miss', { collapsed: true }), this.#timing(t0, 'miss')),
         });
       }
       // The leader's response could not be shared (not storable, or failed): fetch on our own.
@@ -122,29 +149,29 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     } catch (error) {
       resolveShared(null);
       done();
-      return this.#offline(request, error);
+      return this.#offline(request, error, t0);
     }
     const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
     if (reason) {
       resolveShared(null);
       done();
       this.#cache.count('bypassed');
-      return withCacheStatus(response, cacheStatus('fwd=miss', { detail: reason }));
+      return withCacheStatus(response, cacheStatus('fwd=miss', { detail: reason }), this.#timing(t0, 'miss'));
     }
     const forStore = response.clone();
     event.waitUntil(
-      this.#store(key, url, forStore, resolveShared)
+      this.#store(key, forStore, rules, resolveShared)
         .catch(() => resolveShared(null))
         .finally(done),
     );
-    return withCacheStatus(response, cacheStatus('fwd=miss', { stored: true }));
+    return withCacheStatus(response, cacheStatus('fwd=miss', { stored: true }), this.#timing(t0, 'miss'));
   }
 
   /** Reads the body once, shares it with collapsed followers, and stores it. */
   async #store(
     key: string,
-    url: URL,
     response: Response,
+    rules: RouteRules,
     resolveShared: (shared: SharedBody | null) => void,
   ): Promise<void> {
     const body = await response.arrayBuffer();
@@ -159,7 +186,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       this.#cache.count('bypassed');
       return;
     }
-    await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: this.#maxAgeSecondsFor(url) });
+    await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: rules.maxAgeSeconds });
   }
 
   async #revalidate(
@@ -169,8 +196,10 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     key: string,
     stale: Response,
     entry: { etag: string | null; lastModified: string | null },
+    rules: RouteRules,
+    t0: number,
   ): Promise<Response> {
-    const sameOrigin = typeof self !== 'undefined' && 'location' in self ? url.origin === self.location.origin : true;
+    const sameOrigin = this.#origin === '' || url.origin === this.#origin;
     let conditional = request;
     if (sameOrigin && (entry.etag || entry.lastModified)) {
       const headers = new Headers();
@@ -183,32 +212,33 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       response = await this.#fetch(conditional);
     } catch {
       // Offline: an expired image beats none (RFC 9111 §4.2.4), marked as such.
-      return withCacheStatus(stale, cacheStatus('fwd=stale', { detail: 'stale-offline' }));
+      return withCacheStatus(stale, cacheStatus('fwd=stale', { detail: 'stale-offline' }), this.#timing(t0, 'stale'));
     }
     if (response.status === 304) {
-      event.waitUntil(this.#cache.refresh(key, this.#maxAgeSecondsFor(url)));
-      return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }));
+      event.waitUntil(this.#cache.refresh(key, rules.maxAgeSeconds));
+      return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), this.#timing(t0, 'stale'));
     }
     void stale.body?.cancel().catch(() => {});
     const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
     if (reason) {
       this.#cache.count('bypassed');
-      return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, detail: reason }));
+      return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, detail: reason }), this.#timing(t0, 'stale'));
     }
     const forStore = response.clone();
-    event.waitUntil(this.#store(key, url, forStore, () => {}).catch(() => {}));
-    return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, stored: true }));
+    event.waitUntil(this.#store(key, forStore, rules, () => {}).catch(() => {}));
+    return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, stored: true }), this.#timing(t0, 'stale'));
   }
 
-  async #offline(request: Request, error: unknown): Promise<Response> {
+  async #offline(request: Request, error: unknown, t0: number): Promise<Response> {
     const fallback = this.#fallback ? await this.#fallback(request).catch(() => undefined) : undefined;
-    if (fallback) return withCacheStatus(fallback, cacheStatus('fwd=miss', { detail: 'offline-fallback' }));
+    if (fallback) return withCacheStatus(fallback, cacheStatus('fwd=miss', { detail: 'offline-fallback' }), this.#timing(t0, 'fallback'));
     throw error;
   }
 }
 
-function withHeader(headers: Headers, name: string, value: string): Headers {
+function withHeader(headers: Headers, name: string, value: string, timing: { durMs: number; desc: string }): Headers {
   const h = new Headers(headers);
   h.set(name, value);
+  h.append('Server-Timing', `sw-image-cache;dur=${timing.durMs.toFixed(2)};desc="${timing.desc}"`);
   return h;
 }

@@ -23,13 +23,20 @@ export function cacheStatus(
 }
 
 /**
- * A copy of `response` with a `Cache-Status` header added (responses from `fetch()` and
- * `Cache.match()` have immutable headers). The body is passed through as a stream, not read.
- * Opaque responses cannot carry headers we add; they are returned unchanged.
+ * A copy of `response` with a `Cache-Status` header added, and a `Server-Timing` entry
+ * (`sw-image-cache;dur=<ms in the worker>;desc="<outcome>"`, W3C Server Timing) when `timing` is
+ * given, so DevTools' Network panel shows what the worker did and how long it took. Responses from
+ * `fetch()` and `Cache.match()` have immutable headers, hence the copy; the body is passed through
+ * as a stream, not read. Opaque responses cannot carry headers we add: returned unchanged.
  */
-export function withCacheStatus(response: Response, status: string): Response {
+export function withCacheStatus(
+  response: Response,
+  status: string,
+  timing?: { durMs: number; desc: string },
+): Response {
   if (response.type === 'opaque' || response.type === 'opaqueredirect' || response.type === 'error') return response;
   const headers = new Headers(response.headers);
   headers.set('Cache-Status', status);
+  if (timing) headers.append('Server-Timing', `${CACHE_STATUS_NAME};dur=${timing.durMs.toFixed(2)};desc="${timing.desc}"`);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -30,6 +30,10 @@ export interface PrecacheOptions {
   maxAgeSecondsFor?: (url: string) => Seconds;
   /** The network. @default globalThis.fetch */
   fetch?: (request: Request) => Promise<Response>;
+  /** Stored as `precache` (with the entry's revision) or `runtime`. @default "precache" */
+  kind?: 'precache' | 'runtime';
+  /** Called with each URL's outcome. */
+  onResult?: (url: string, outcome: 'stored' | 'skipped' | 'failed', reason?: string) => void;
 }
 
 /**
@@ -40,7 +44,7 @@ export interface PrecacheOptions {
  */
 export async function precacheImages(
   cache: ImageCache,
-  entries: readonly ManifestEntry[],
+  entries: ReadonlyArray<Pick<ManifestEntry, 'url'> & { revision: string | null }>,
   options: PrecacheOptions = {},
 ): Promise<WarmupReport> {
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -51,6 +55,7 @@ export async function precacheImages(
   const fail = (url: string, reason: string) => {
     report.failed++;
     if (report.failures.length < 20) report.failures.push({ url, reason });
+    options.onResult?.(url, 'failed', reason);
   };
   let next = 0;
   const worker = async () => {
@@ -59,8 +64,9 @@ export async function precacheImages(
       const url = new URL(entry.url, globalThis.location?.href).href;
       try {
         const existing = await cache.peek(url);
-        if (existing && existing.revision === entry.revision && (await cache.has(url))) {
+        if (existing && (entry.revision === null || existing.revision === entry.revision) && (await cache.has(url))) {
           report.skipped++;
+          options.onResult?.(url, 'skipped');
           continue;
         }
         let result: PutResult | null = null;
@@ -75,7 +81,7 @@ export async function precacheImages(
               continue;
             }
             result = await cache.put(url, response, {
-              kind: 'precache',
+              kind: options.kind ?? 'precache',
               revision: entry.revision,
               maxAgeSeconds: options.maxAgeSecondsFor?.(url),
             });
@@ -83,8 +89,10 @@ export async function precacheImages(
             lastError = e instanceof Error ? e.message : String(e);
           }
         }
-        if (result?.stored) report.stored++;
-        else fail(url, result ? `not stored: ${result.reason}` : lastError || 'failed');
+        if (result?.stored) {
+          report.stored++;
+          options.onResult?.(url, 'stored');
+        } else fail(url, result ? `not stored: ${result.reason}` : lastError || 'failed');
       } catch (e) {
         fail(url, e instanceof Error ? e.message : String(e));
       }

@@ -201,3 +201,12 @@ export async function stopWorkers(page: Page): Promise<void> {
 
 /** Sleeps `ms` milliseconds (writes in Cache Storage settle asynchronously). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Imports the page client (`/client.mjs`) into `page` as `window.swImageCacheClient` (the module:
+ * `ImageCacheClient`, `ImageCacheClientError`, …). The import runs from a string so that vitest
+ * does not rewrite `import()` inside a `page.evaluate` callback.
+ */
+export async function importClient(page: Page): Promise<void> {
+  await page.evaluate(`import('/client.mjs').then((m) => { window.swImageCacheClient = m; })`);
+}

@@ -209,9 +209,13 @@ describe('ImageCache (Node: fake-indexeddb + undici Cache API)', () => {
     expect(put.stored).toBe(true);
     const { records } = await expectConsistent(cache, metadata);
     expect(records.map((r) => r.url).sort()).toEqual([u('b'), u('c')]); // a (LRU) purged
+    // Storage pushed back at 200 bytes: that is the budget in force now (maxBytes kept in stats).
+    expect(cache.stats()).toMatchObject({ maxBytes: 1000, effectiveMaxBytes: 200, bytesUsed: 200 });
     bodies.failPuts = 2; // fails again after the purge: not stored, still consistent
     expect(await cache.put(u('d'), imageResponse(100))).toMatchObject({ stored: false, reason: 'quota' });
-    await expectConsistent(cache, metadata);
+    const after = await expectConsistent(cache, metadata);
+    expect(after.records).toEqual([]); // b evicted for d, c purged for the retry, d rolled back
+    expect(cache.stats()).toMatchObject({ effectiveMaxBytes: 100, bytesUsed: 0 });
   });
 
   it('statsAndLruOrderSurviveAWorkerRestart', async () => {
@@ -318,5 +322,14 @@ describe('recovery (invariant 2)', () => {
     expect(report).toMatchObject({ expired: 1, evicted: 1, bytesUsed: 300 });
     const { records } = await expectConsistent(small.cache, small.metadata);
     expect(records.map((r) => r.url)).toEqual([u('c')]);
+  });
+});
+
+describe('declared length', () => {
+  it('storesAnEncodedBodyWhoseContentLengthCountsEncodedBytes', async () => {
+    const { cache } = makeCache();
+    // fetch() decodes Content-Encoding: the body is longer than the encoded Content-Length.
+    const res = imageResponse(100, { headers: { 'content-encoding': 'gzip', 'content-length': '37' } });
+    expect(await cache.put(u('gz'), res)).toMatchObject({ stored: true, bytes: 100 });
   });
 });

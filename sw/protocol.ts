@@ -1,0 +1,126 @@
+/**
+ * The message protocol and entry types shared by the worker (`sw/`) and pages (`app/client.ts`,
+ * the dashboard). ES only: no DOM, no WebWorker, no Node types, so both tsconfigs include it.
+ *
+ * Times are ms since the Unix epoch; sizes are bytes.
+ * @module
+ */
+
+/** Tag on every message of this protocol. */
+export const PROTOCOL = 'sw-image-cache';
+/** BroadcastChannel on which the worker posts batched {@link CacheEvent}s. */
+export const EVENTS_CHANNEL = 'sw-image-cache-events';
+
+/** Why an entry left the cache (lru-cache `DisposeReason` style). */
+export type RemovalReason = 'evict' | 'expire' | 'purge' | 'revision' | 'delete';
+
+/** An event of the cache's life. `at` is when it happened, ms since epoch. */
+export type CacheEvent =
+  | { type: 'hit'; at: number; url: string; bytes: number }
+  | { type: 'miss'; at: number; url: string; stale: boolean }
+  | { type: 'stored'; at: number; url: string; bytes: number; kind: 'precache' | 'runtime' }
+  | { type: 'evicted'; at: number; url: string; bytes: number; reason: RemovalReason }
+  | { type: 'expired'; at: number; url: string; bytes: number }
+  | { type: 'error'; at: number; url?: string; operation: string; message: string };
+
+/** The event type names. */
+export type CacheEventType = CacheEvent['type'];
+
+/** A batch of events, as posted on {@link EVENTS_CHANNEL} (at most every 100 ms). */
+export interface EventsMessage {
+  protocol: typeof PROTOCOL;
+  type: 'events';
+  events: CacheEvent[];
+}
+
+/** Statistics (`GET <scope>__image-cache/stats`, `client.stats()`). Counters survive worker restarts. */
+export interface CacheStats {
+  /** Fresh entries served. */
+  hits: number;
+  /** Lookups that went to the network (misses and expired entries). */
+  misses: number;
+  /** `hits / (hits + misses)`, 0 before the first lookup. */
+  hitRate: number;
+  /** Sum of the body bytes of committed and pending entries. */
+  bytesUsed: number;
+  /** The configured byte budget. */
+  maxBytes: number;
+  /** The budget in force: `maxBytes`, or less when the storage quota clamps it. */
+  effectiveMaxBytes: number;
+  /** Entries held. */
+  entries: number;
+  /** The count limit, `0` = none. */
+  maxEntries: number;
+  /** Largest body stored. */
+  maxEntryBytes: number;
+  /** Entries evicted for room (LRU) or purged under quota pressure. */
+  evictions: number;
+  /** Entries removed because they expired. */
+  expirations: number;
+  /** Highest `bytesUsed` seen. */
+  peakBytes: number;
+  /** Bodies stored. */
+  stored: number;
+  /** Responses passed through without being stored. */
+  bypassed: number;
+  /** Misses that shared another request's fetch. */
+  collapsed: number;
+  /** Lookups that found an expired entry. */
+  stale: number;
+  /** Storage or network errors. */
+  errors: number;
+  /** Name of the replacement policy. */
+  policy: string;
+}
+
+/** One entry (`GET <scope>__image-cache/entries`, `client.entries()`). */
+export interface EntryInfo {
+  url: string;
+  bytes: number;
+  storedAt: number;
+  lastAccessedAt: number;
+  /** `null` when the entry never expires. */
+  expiresAt: number | null;
+  kind: 'precache' | 'runtime';
+  revision: string | null;
+  contentType: string;
+}
+
+/** Health (`GET <scope>__image-cache/health`, `client.health()`). */
+export interface HealthReport {
+  /** `ok`; `degraded` (recent errors, failed warm-up URLs, or a clamped budget); `failed` (the index cannot load: images go to the network). */
+  status: 'ok' | 'degraded' | 'failed';
+  /** Whether the entry index is loaded in this worker. */
+  indexLoaded: boolean;
+  /** The last recovery's result, or `null` before it ran (or its error). */
+  lastRecovery: Record<string, unknown> | null;
+  /** `navigator.storage.estimate()` in bytes, when available. */
+  storage: { usage: number; quota: number } | null;
+  /** The budget in force and the configured one, bytes. */
+  effectiveMaxBytes: number;
+  maxBytes: number;
+  /** Errors in the last 5 minutes, and the last few. */
+  recentErrors: { count: number; last: Array<{ at: number; operation: string; message: string }> };
+  /** Warm-up report of this worker version's install, or `null`. */
+  warmup: Record<string, unknown> | null;
+  /** When this report was made, ms since epoch. */
+  at: number;
+}
+
+/** Result of a batch warm-up (`client.warm(urls)`). */
+export interface WarmResult {
+  stored: string[];
+  skipped: string[];
+  failed: Array<{ url: string; reason: string }>;
+}
+
+/** A request from a page to the worker over a `MessageChannel` (the reply comes on `ports[0]`). */
+export type ClientRequest =
+  | { protocol: typeof PROTOCOL; op: 'stats' | 'entries' | 'health' | 'clear' | 'ping' }
+  | { protocol: typeof PROTOCOL; op: 'delete'; url: string }
+  | { protocol: typeof PROTOCOL; op: 'warm'; urls: string[] };
+
+/** The worker's reply. */
+export type ClientReply =
+  | { protocol: typeof PROTOCOL; ok: true; result: unknown }
+  | { protocol: typeof PROTOCOL; ok: false; error: { name: string; message: string } };

@@ -1,0 +1,114 @@
+/**
+ * Builds every benchmarked worker into a temp folder, at bench time:
+ * - `bare` and `workbox` (`test/bench/workers/*.ts`) with esbuild, production-style
+ *   (`process.env.NODE_ENV` = "production", minified), as an IIFE like ours;
+ * - `ours` with the project's own `build()` (`dist`-style `sw.js`, config inlined);
+ * - optionally `ours` again with identifiers kept (same code, same config) for `--profile`, so a
+ *   CPU profile names our functions instead of minified ones.
+ * Reports each `sw.js`'s size and gzipped size (node:zlib gzipSync, default level).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { build } from '../../build/build.ts';
+import { resolveConfig } from '../../sw/config.ts';
+
+/** Names of the worker variants. */
+export type WorkerName = 'bare' | 'workbox' | 'ours';
+
+/** A built worker: the folder to serve at `/` (holding `sw.js`) and its sizes. */
+export interface WorkerBundle {
+  name: WorkerName | 'ours-profile';
+  /** Folder served at the origin's root; `sw.js` is in it. */
+  dir: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+/** Workbox ExpirationPlugin limits: larger than anything the bench stores, so hits stay hits. */
+export const WORKBOX_MAX_ENTRIES = 50_000;
+export const MAX_AGE_SECONDS = 30 * 86_400;
+
+/** Our worker's config for the bench: a budget that holds everything the bench loads. */
+export function oursConfig(): Record<string, unknown> {
+  return {
+    cacheName: 'sw-image-cache-images',
+    maxBytes: 1024 * 1024 * 1024,
+    maxEntryBytes: 16 * 1024 * 1024,
+    maxAgeSeconds: MAX_AGE_SECONDS,
+    writeBehindMs: 1000,
+    routes: [],
+  };
+}
+
+const COMMON: esbuild.BuildOptions = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  minify: true,
+};
+
+async function sizes(file: string): Promise<{ bytes: number; gzipBytes: number }> {
+  const data = await readFile(file);
+  return { bytes: data.byteLength, gzipBytes: gzipSync(data).byteLength };
+}
+
+/**
+ * Builds the three workers (and, with `profile`, the names-kept build of ours) under `tmpDir`.
+ * @returns one {@link WorkerBundle} per worker, keyed by name.
+ */
+export async function buildWorkers(tmpDir: string, options: { profile?: boolean } = {}): Promise<Record<string, WorkerBundle>> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const out: Record<string, WorkerBundle> = {};
+  for (const name of ['bare', 'workbox'] as const) {
+    const dir = path.join(tmpDir, name);
+    await mkdir(dir, { recursive: true });
+    const outfile = path.join(dir, 'sw.js');
+    await esbuild.build({
+      ...COMMON,
+      entryPoints: [path.join(here, 'workers', `${name}.ts`)],
+      outfile,
+      define: {
+        ...COMMON.define,
+        __BENCH_WORKBOX_MAX_ENTRIES__: String(WORKBOX_MAX_ENTRIES),
+        __BENCH_WORKBOX_MAX_AGE_SECONDS__: String(MAX_AGE_SECONDS),
+      },
+    });
+    out[name] = { name, dir, ...(await sizes(outfile)) };
+  }
+  const oursDir = path.join(tmpDir, 'ours');
+  await build({ config: oursConfig(), outDir: oursDir, demo: false, log: false, mounts: [] });
+  out.ours = { name: 'ours', dir: oursDir, ...(await sizes(path.join(oursDir, 'sw.js'))) };
+
+  if (options.profile) {
+    // The same entry, config and defines as build/build.ts, minified except for identifiers.
+    const dir = path.join(tmpDir, 'ours-profile');
+    await mkdir(dir, { recursive: true });
+    const config = resolveConfig(oursConfig());
+    const outfile = path.join(dir, 'sw.js');
+    await esbuild.build({
+      ...COMMON,
+      minify: false,
+      minifyWhitespace: true,
+      minifySyntax: true,
+      minifyIdentifiers: false,
+      keepNames: true,
+      entryPoints: [path.resolve('sw/index.ts')],
+      outfile,
+      define: {
+        ...COMMON.define,
+        __SW_IMAGE_CACHE_CONFIG__: JSON.stringify(config),
+        __SW_IMAGE_CACHE_MANIFEST__: JSON.stringify({ images: [], shell: [] }),
+      },
+    });
+    await writeFile(path.join(dir, 'README.txt'), 'names-kept build of sw/index.ts for --profile\n');
+    out['ours-profile'] = { name: 'ours-profile', dir, ...(await sizes(outfile)) };
+  }
+  return out;
+}
