@@ -10,6 +10,8 @@
  * - `data-scope`: the registration scope. @default '/'
  * - `data-persist`: `"true"` (or present with no value) asks for persistent storage. @default false
  * - `data-manual`: present to skip auto-registration; call `window.swImageCache.register()` yourself.
+ * - `data-retry-images`: `"false"` turns off the one-time retry of document images that failed
+ *   while the worker was stopped. @default true
  *
  * It also exposes `window.swImageCache = { register }`. Listen for the
  * `sw-image-cache:controlled` and `sw-image-cache:update` events on `window`; note that the
@@ -44,6 +46,8 @@ export function optionsFromScript(script: Element | null): { options: RegisterOp
   if (swUrl) options.swUrl = swUrl;
   if (scope) options.scope = scope;
   if (persist !== null) options.persist = persist === '' || persist.toLowerCase() === 'true';
+  const retry = script.getAttribute('data-retry-images');
+  if (retry !== null) options.retryFailedImages = retry === '' || retry.toLowerCase() !== 'false';
   const manual = script.hasAttribute('data-manual') && script.getAttribute('data-manual') !== 'false';
   return { options, manual };
 }

@@ -59,6 +59,44 @@ export interface RegisterOptions {
   onUpdate?: (registration: ServiceWorkerRegistration) => void;
   /** Called once the page is controlled; immediately (after a microtask) if it already is. */
   onControlled?: () => void;
+  /**
+   * Re-request, once, an `<img>` of the document that failed to load while the page was
+   * controlled. The browser fails the requests a worker was handling when it is stopped or
+   * crashes (Chromium does not fall back to the network); the retry reaches the restarted worker,
+   * which serves it from cache or network. A genuinely broken image costs one extra request.
+   * @default true
+   */
+  retryFailedImages?: boolean;
+}
+
+/** Marks an image already retried by {@link installImageRetry}. */
+const RETRIED = 'swImageCacheRetried';
+
+/**
+ * Installs the document-wide, capture-phase `error` listener behind `retryFailedImages`.
+ * Idempotent. Returns a function that removes it.
+ */
+export function installImageRetry(): () => void {
+  const w = window as Window & { [RETRIED]?: () => void };
+  if (w[RETRIED]) return w[RETRIED];
+  const onError = (event: Event): void => {
+    const img = event.target;
+    if (!(img instanceof HTMLImageElement) || img.dataset[RETRIED] || !navigator.serviceWorker?.controller) return;
+    const src = img.currentSrc || img.src;
+    if (!src || src.startsWith('data:')) return;
+    img.dataset[RETRIED] = '1';
+    // Assigning `src` again runs "update the image data" (HTML §4.8.4.3.5), a new request.
+    setTimeout(() => {
+      img.src = src;
+    }, 50);
+  };
+  document.addEventListener('error', onError, true);
+  const remove = (): void => {
+    document.removeEventListener('error', onError, true);
+    delete w[RETRIED];
+  };
+  w[RETRIED] = remove;
+  return remove;
 }
 
 function dispatch(type: string, detail: ImageCacheEventDetail): void {
@@ -95,7 +133,7 @@ function safely(callback: () => void): void {
 export async function registerImageCache(
   options: RegisterOptions = {},
 ): Promise<ServiceWorkerRegistration | undefined> {
-  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled } = options;
+  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled, retryFailedImages = true } = options;
 
   if (
     typeof navigator === 'undefined' ||
@@ -106,6 +144,7 @@ export async function registerImageCache(
     return undefined;
   }
   const container = navigator.serviceWorker;
+  if (retryFailedImages && typeof document !== 'undefined') installImageRetry();
 
   if (persist) {
     // Fire and forget: never delays or fails registration.

@@ -99,6 +99,7 @@ async function maintenance(): Promise<void> {
 /** Background work after a response: write-behind flush, and opportunistic maintenance. */
 function afterResponse(event: ExtendableEvent): void {
   event.waitUntil(cache.flushSoon());
+  event.waitUntil(broadcaster.whenFlushed());
   if (Date.now() - lastMaintenanceAt >= config.sweepIntervalSeconds * 1000) event.waitUntil(maintenance());
 }
 
@@ -205,7 +206,8 @@ registerRoute(
   async ({ request, url }) => (await (await caches.open(shellCacheName)).match(cacheKey(url))) ?? fetch(request),
 );
 
-// Navigations: network first, the shell's page when offline.
+// Navigations: network first; offline, the page itself from the shell (a directory URL maps to its
+// index.html), else `navigateFallback`.
 if (config.navigateFallback) {
   const fallbackUrl = new URL(config.navigateFallback, scopeUrl).href;
   registerRoute(
@@ -213,8 +215,14 @@ if (config.navigateFallback) {
       try {
         return await fetch(request);
       } catch (error) {
-        const page = await (await caches.open(shellCacheName)).match(fallbackUrl);
-        if (page) return page;
+        const shell = await caches.open(shellCacheName);
+        const url = new URL(cacheKey(request.url));
+        url.search = '';
+        const candidates = url.pathname.endsWith('/') ? [url.href, `${url.href}index.html`] : [url.href];
+        for (const candidate of [...candidates, fallbackUrl]) {
+          const page = await shell.match(candidate);
+          if (page) return page;
+        }
         throw error;
       }
     }),

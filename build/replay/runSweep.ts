@@ -18,7 +18,7 @@ export interface SweepOptions {
 export interface SweepPoint {
   /** Cache size, in percent of the trace's unique bytes. */
   percent: number;
-  /** The byte budget: ⌊uniqueBytes × percent / 100⌋, in bytes. */
+  /** The byte budget: ⌊uniqueBytes × percent / 100⌋ bytes (at least 1). */
   maxBytes: number;
   /** One replay per policy, in the sweep's policy order. */
   results: ReplayResult[];
@@ -60,10 +60,10 @@ export function runSweep(trace: LoadedTrace, options: SweepOptions = {}): SweepR
   let nextAccess: Float64Array | undefined;
   const points: SweepPoint[] = [];
   for (const percent of percents) {
-    const maxBytes = Math.floor((trace.uniqueBytes * percent) / 100);
+    const maxBytes = Math.max(Math.floor((trace.uniqueBytes * percent) / 100), 1);
     const results: ReplayResult[] = [];
     for (const name of policies) {
-      const replayer = new TraceReplayer({ policy: createReplayPolicy(name), maxBytes: Math.max(maxBytes, 1) });
+      const replayer = new TraceReplayer({ policy: createReplayPolicy(name), maxBytes });
       if (name === 'belady') {
         nextAccess ??= computeNextAccess(keyIds, keys.length);
         for (let i = 0; i < requests; i++) replayer.request(keys[keyIds[i]!]!, sizes[i]!, nextAccess[i]!);

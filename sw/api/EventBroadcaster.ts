@@ -11,6 +11,8 @@ export class EventBroadcaster {
   #channel: BroadcastChannel | null = null;
   #buffer: CacheEvent[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #flushed: Promise<void> | null = null;
+  #resolveFlushed: (() => void) | null = null;
   /** Events dropped because the buffer was full (`maxBuffered`) before a flush. */
   dropped = 0;
 
@@ -33,11 +35,29 @@ export class EventBroadcaster {
     if (!this.#timer) this.#timer = setTimeout(this.flush, this.#intervalMs);
   };
 
+  /**
+   * Resolves once the events buffered now have been posted (immediately when none are). Pass it
+   * to `event.waitUntil()` so a worker stopped right after an event still posts its last batch.
+   */
+  whenFlushed(): Promise<void> {
+    if (this.#buffer.length === 0) return Promise.resolve();
+    this.#flushed ??= new Promise<void>((resolve) => {
+      this.#resolveFlushed = resolve;
+    });
+    return this.#flushed;
+  }
+
   /** Posts the buffered events now. */
   flush = (): void => {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    if (this.#buffer.length === 0) return;
+    const resolve = this.#resolveFlushed;
+    this.#flushed = null;
+    this.#resolveFlushed = null;
+    if (this.#buffer.length === 0) {
+      resolve?.();
+      return;
+    }
     const message: EventsMessage = { protocol: PROTOCOL, type: 'events', events: this.#buffer };
     this.#buffer = [];
     try {
@@ -46,5 +66,6 @@ export class EventBroadcaster {
     } catch {
       // BroadcastChannel unavailable: pages can still poll the endpoints.
     }
+    resolve?.();
   };
 }

@@ -95,6 +95,11 @@ export interface BrowserBenchResult {
   figures: Figure[];
   verification: Record<string, Verification>;
   sizes: Record<string, { bytes: number; gzipBytes: number }>;
+  /**
+   * The cache fills of the entry-count phase (the three origins fill concurrently): `loadMs` until
+   * the page's loads finished, `storedMs` until the worker's cache held every entry.
+   */
+  fills: Array<{ level: number; variant: string; entries: number; loadMs: number; storedMs: number }>;
   oursStats?: Record<string, unknown>;
   profile?: TraceSummary[];
   notes: string[];
@@ -152,7 +157,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
   const hitUrls = hitSet.map((i) => `/img/${i.file}`);
   const missSet = spread(small, quick ? 15 : 30);
   const missUrls = (round: number) => missSet.map((i) => `/img/${i.file}?miss=${round}`);
-  const scaleLevels = quick ? [100, 1000, 10_000] : [100, 1000, 10_000];
+  const scaleLevels = quick ? [100, 1000] : [100, 1000, 10_000];
   const coldPerRound = quick ? 2 : 3;
   const scaleSample = 100;
   const burst = spread(small, 100).map((i) => `/img/${i.file}`);
@@ -281,25 +286,36 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
     }
     const tiny = (i: number) => `/tiny/${i}.png`;
     let filled = 0;
+    const fills: BrowserBenchResult['fills'] = [];
     for (const level of scaleLevels) {
+      // The three origins fill at once (a fill is not a measured figure; this keeps the run short).
       const fillStarted = Date.now();
-      for (const v of scale) {
-        const page = await openTab(context, v);
-        try {
-          for (let from = filled; from < level; from += 2000) {
-            const urls = Array.from({ length: Math.min(2000, level - from) }, (_, k) => tiny(from + k));
-            const pass = await loadPass(page, v, urls, 48);
-            const failed = pass.samples.filter((s) => !s.ok).length;
-            if (failed > 0) notes.push(`${v.id}: ${failed} tiny images failed to load during the fill to ${level}`);
+      await Promise.all(
+        scale.map(async (v) => {
+          const page = await openTab(context!, v);
+          try {
+            const t0 = Date.now();
+            for (let from = filled; from < level; from += 2000) {
+              const urls = Array.from({ length: Math.min(2000, level - from) }, (_, k) => tiny(from + k));
+              const pass = await loadPass(page, v, urls, 48);
+              const failed = pass.samples.filter((s) => !s.ok).length;
+              if (failed > 0) notes.push(`${v.id}: ${failed} tiny images failed to load during the fill to ${level}`);
+            }
+            const loadMs = Date.now() - t0;
+            const n = await waitForCacheCount(page, v.cacheName!, level, 600_000);
+            if (n < level) notes.push(`${v.id}: only ${n} of ${level} entries in its cache after the fill`);
+            fills.push({ level, variant: v.name, entries: level - filled, loadMs, storedMs: Date.now() - t0 });
+          } finally {
+            await page.close();
           }
-          const n = await waitForCacheCount(page, v.cacheName!, level);
-          if (n < level) notes.push(`${v.id}: only ${n} of ${level} entries in its cache after the fill`);
-        } finally {
-          await page.close();
-        }
-      }
-      await sleep(1500);
-      log(`scale: filled to ${level} entries in ${((Date.now() - fillStarted) / 1000).toFixed(0)} s (${elapsed()})`);
+        }),
+      );
+      await sleep(3000);
+      log(
+        `scale: filled to ${level} entries in ${((Date.now() - fillStarted) / 1000).toFixed(0)} s (` +
+          fills.filter((f) => f.level === level).map((f) => `${f.variant} all stored after ${(f.storedMs / 1000).toFixed(1)} s`).join(', ') +
+          `; ${elapsed()})`,
+      );
       filled = level;
       for (let r = 0; r < rounds; r++) {
         const order = rotate(scale, r);
@@ -337,15 +353,17 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
     if (oursProfile) {
       log(`profile: tracing ${burst.length} cached hits on bare and on ours (names-kept build) …`);
       const wake = `/img/${large[0]?.file ?? small[0]!.file}`;
-      const page = await openTab(context, oursProfile);
-      try {
-        await loadPass(page, oursProfile, [...burst, wake], 16);
-        await waitForCacheCount(page, oursProfile.cacheName!, burst.length + 1);
-      } finally {
-        await page.close();
+      const bare = main.find((v) => v.name === 'bare')!;
+      for (const v of [bare, oursProfile]) {
+        const page = await openTab(context, v);
+        try {
+          await loadPass(page, v, [...burst, wake], 16);
+          if (v === oursProfile) await waitForCacheCount(page, v.cacheName!, burst.length + 1);
+        } finally {
+          await page.close();
+        }
       }
       await sleep(1500);
-      const bare = main.find((v) => v.name === 'bare')!;
       profile = [];
       for (const v of [bare, oursProfile]) profile.push(await profileHits(browser, context, v, burst, wake));
     }
@@ -385,6 +403,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
       figures: book.finish(),
       verification,
       sizes,
+      fills,
       oursStats: oursStatsAfter,
       profile,
       notes,

@@ -3,8 +3,9 @@
  * - `bare` and `workbox` (`test/bench/workers/*.ts`) with esbuild, production-style
  *   (`process.env.NODE_ENV` = "production", minified), as an IIFE like ours;
  * - `ours` with the project's own `build()` (`dist`-style `sw.js`, config inlined);
- * - optionally `ours` again with identifiers kept (same code, same config) for `--profile`, so a
- *   CPU profile names our functions instead of minified ones.
+ * - optionally `ours` again unminified with names kept (same code, same config) for `--profile`, so a
+ *   CPU profile names our functions and lines instead of minified ones (a copy is kept as
+ *   `.cache/bench-trace-ours-profile.sw.js` to read the line numbers against).
  * Reports each `sw.js`'s size and gzipped size (node:zlib gzipSync, default level).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -87,7 +88,7 @@ export async function buildWorkers(tmpDir: string, options: { profile?: boolean 
   out.ours = { name: 'ours', dir: oursDir, ...(await sizes(path.join(oursDir, 'sw.js'))) };
 
   if (options.profile) {
-    // The same entry, config and defines as build/build.ts, minified except for identifiers.
+    // The same entry, config and defines as build/build.ts, not minified, names kept.
     const dir = path.join(tmpDir, 'ours-profile');
     await mkdir(dir, { recursive: true });
     const config = resolveConfig(oursConfig());
@@ -95,9 +96,6 @@ export async function buildWorkers(tmpDir: string, options: { profile?: boolean 
     await esbuild.build({
       ...COMMON,
       minify: false,
-      minifyWhitespace: true,
-      minifySyntax: true,
-      minifyIdentifiers: false,
       keepNames: true,
       entryPoints: [path.resolve('sw/index.ts')],
       outfile,
@@ -107,7 +105,8 @@ export async function buildWorkers(tmpDir: string, options: { profile?: boolean 
         __SW_IMAGE_CACHE_MANIFEST__: JSON.stringify({ images: [], shell: [] }),
       },
     });
-    await writeFile(path.join(dir, 'README.txt'), 'names-kept build of sw/index.ts for --profile\n');
+    await mkdir(path.resolve('.cache'), { recursive: true });
+    await writeFile(path.resolve('.cache/bench-trace-ours-profile.sw.js'), await readFile(outfile));
     out['ours-profile'] = { name: 'ours-profile', dir, ...(await sizes(outfile)) };
   }
   return out;

@@ -28,6 +28,9 @@ export const TRACE_CATEGORIES = [
   'disabled-by-default-v8.cpu_profiler',
 ];
 
+/** Events of the tracing machinery itself, left out of the worker thread's time. */
+const IGNORED_EVENTS = new Set(['CpuProfiler::StartProfiling', 'CpuProfiler::StopProfiling', 'TracingStartedInBrowser']);
+
 interface TraceEvent {
   name: string;
   cat?: string;
@@ -143,7 +146,8 @@ function profileSelfTimes(events: TraceEvent[], pid: number, tid: number): { byN
     for (const n of data.cpuProfile?.nodes ?? []) {
       const cf = n.callFrame ?? {};
       const file = typeof cf.url === 'string' && cf.url ? path.posix.basename(new URL(cf.url, 'http://x/').pathname) : '';
-      nodes.set(`${e.id}:${n.id}`, { name: `${cf.functionName || '(anonymous)'}${file ? ` ${file}` : ''}` });
+      const where = file ? ` ${file}${file.endsWith('sw.js') && typeof cf.lineNumber === 'number' ? `:${cf.lineNumber + 1}` : ''}` : '';
+      nodes.set(`${e.id}:${n.id}`, { name: `${cf.functionName || '(anonymous)'}${where}` });
     }
     const samples: number[] = data.cpuProfile?.samples ?? [];
     const deltas: number[] = data.timeDeltas ?? [];
@@ -176,7 +180,7 @@ export function summarizeTrace(events: TraceEvent[], variant: string, hits: numb
   for (const e of events) {
     const key = `${e.pid}:${e.tid}`;
     if (!/service ?worker/i.test(names.get(key) ?? '')) continue;
-    if (e.ph === 'M') continue;
+    if (e.ph === 'M' || IGNORED_EVENTS.has(e.name)) continue;
     let list = byThread.get(key);
     if (!list) byThread.set(key, (list = []));
     list.push(e);

@@ -145,6 +145,17 @@ export function formatText(result: BrowserBenchResult, targets: Target[]): strin
         (v.coldNotStopped ? `, cold starts not confirmed stopped ${v.coldNotStopped}` : ''),
     );
   }
+  if (result.fills.length > 0) {
+    lines.push('');
+    lines.push('cache fills of the entry-count phase (the three origins fill concurrently; time until every entry was stored):');
+    for (const level of [...new Set(result.fills.map((f) => f.level))]) {
+      const row = result.fills.filter((f) => f.level === level);
+      lines.push(
+        `  to ${String(level).padStart(6)}: ` +
+          row.map((f) => `${f.variant} ${f.entries} in ${(f.storedMs / 1000).toFixed(1)} s (${((f.entries * 1000) / f.storedMs).toFixed(0)}/s)`).join(', '),
+      );
+    }
+  }
   for (const n of result.notes) lines.push(`  note: ${n}`);
   return lines.join('\n');
 }
@@ -201,23 +212,20 @@ export function formatMarkdown(result: BrowserBenchResult, targets: Target[]): s
     out.push('');
     for (const n of result.notes) out.push(`- ${n}`);
   }
-  if (result.profile) {
+  if (result.fills.length > 0) {
     out.push('');
-    out.push(`## Profile of the hit path (\`--profile\`)`);
-    for (const s of result.profile) {
-      out.push('');
-      out.push(
-        `**${s.variant}**: ${s.hits} cached hits at c=1, p50 ${s.burst.p50Ms.toFixed(2)} ms; service worker thread busy ` +
-          `${s.busyPerHitUs.toFixed(0)} µs per hit (trace \`${s.traceFile}\`).`,
-      );
-      out.push('');
-      out.push(`| trace event (self) | µs/hit | | JS function (self, CPU samples) | µs/hit |`);
-      out.push(`|---|--:|---|---|--:|`);
-      for (let i = 0; i < 8; i++) {
-        const e = s.topEvents[i];
-        const f = s.topFunctions[i];
-        out.push(`| ${e ? `\`${e.name}\`` : ''} | ${e ? e.perHitUs.toFixed(0) : ''} | | ${f ? `\`${f.name}\`` : ''} | ${f ? f.perHitUs.toFixed(0) : ''} |`);
-      }
+    out.push(`## Cache fills (entry-count phase; the three origins fill concurrently)`);
+    out.push('');
+    const names = ['bare', 'workbox', 'ours'].filter((n) => result.fills.some((f) => f.variant === n));
+    out.push(`| fill | ${names.join(' | ')} |`);
+    out.push(`|---|${names.map(() => '--:').join('|')}|`);
+    for (const level of [...new Set(result.fills.map((f) => f.level))]) {
+      const cells = names.map((n) => {
+        const f = result.fills.find((x) => x.level === level && x.variant === n);
+        return f ? `${(f.storedMs / 1000).toFixed(1)} s (${((f.entries * 1000) / f.storedMs).toFixed(0)}/s)` : '';
+      });
+      const added = result.fills.find((x) => x.level === level)?.entries ?? 0;
+      out.push(`| to ${level.toLocaleString('en-US')} entries (+${added.toLocaleString('en-US')}) | ${cells.join(' | ')} |`);
     }
   }
   out.push('');

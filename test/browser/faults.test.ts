@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestHook } from '../../build/server.ts';
-import { getJson, loadImages, openControlled, readStores, recordCacheStatus, setupEnv, sleep, type Env } from './harness.ts';
+import { getJson, loadImages, loadImagesInDocument, openControlled, readStores, recordCacheStatus, setupEnv, sleep, type Env } from './harness.ts';
 
 const CACHE_NAME = 'fault-images';
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 20);
@@ -128,7 +128,7 @@ describe('fault injection in Chromium', () => {
     let killedInFlight = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const urls = Array.from({ length: PER_ROUND }, (_, i) => `/gen/${round}/${i}.png`);
-      const loading = loadImages(page, urls);
+      const loading = loadImagesInDocument(page, urls);
       // Stop the worker once or twice at random points while the misses are in flight.
       const stops = 1 + Math.floor(rnd() * 2);
       for (let s = 0; s < stops; s++) {
@@ -138,12 +138,10 @@ describe('fault injection in Chromium', () => {
       }
       const loaded = await loading;
       // Chromium fails the fetch events a stopped worker was handling (it does not fall back to
-      // the network); the page sees those as errors whatever the worker does. What must hold is
-      // that nothing the cache did after the crash breaks an image: every one loads when asked again.
-      const killed = loaded.filter((l) => !l.ok).map((l) => l.url);
-      killedInFlight += killed.length;
-      const retried = await loadImages(page, killed);
-      expect(retried.filter((l) => !l.ok).map((l) => l.url), `round ${round}: images failing after the crash`).toEqual([]);
+      // the network). The registration snippet re-requests such an <img> once; the restarted
+      // worker must then serve it: the page ends with no broken image.
+      killedInFlight += loaded.filter((l) => l.retried).length;
+      expect(loaded.filter((l) => !l.ok).map((l) => l.url), `round ${round}: images the network could serve failed`).toEqual([]);
       await expectInvariants(env, page, `round ${round}`);
     }
     expect(totalStops).toBeGreaterThanOrEqual(ROUNDS);
@@ -199,5 +197,30 @@ describe('fault injection in Chromium', () => {
     await cdp.detach();
     await page.close();
   });
-});
 
+  it('aBodyBeingReadSurvivesTheEvictionOfItsEntry', async () => {
+    // The cache deletes records and bodies without waiting for responses in flight; that is safe
+    // only because Chromium keeps a matched body readable after its entry is deleted. Check it.
+    const page = await openControlled(env);
+    const result = await page.evaluate(async () => {
+      const cache = await caches.open('eviction-while-reading');
+      const bytes = 8 * 1024 * 1024;
+      await cache.put('/big.bin', new Response(new Uint8Array(bytes).fill(7)));
+      const response = (await cache.match('/big.bin'))!;
+      const reader = response.body!.getReader();
+      const first = await reader.read();
+      let read = first.value?.byteLength ?? 0;
+      await cache.delete('/big.bin'); // evicted mid-read
+      await caches.delete('eviction-while-reading');
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        read += value.byteLength;
+      }
+      return { bytes, read, stillThere: await caches.has('eviction-while-reading') };
+    });
+    expect(result.read).toBe(result.bytes);
+    expect(result.stillThere).toBe(false);
+    await page.close();
+  });
+});

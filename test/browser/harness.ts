@@ -210,3 +210,44 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function importClient(page: Page): Promise<void> {
   await page.evaluate(`import('/client.mjs').then((m) => { window.swImageCacheClient = m; })`);
 }
+
+/**
+ * Loads images as `<img>` elements of the document (where the registration snippet's one-time
+ * retry applies) and waits until each has settled: loaded, or failed with its retry spent (or
+ * `timeoutMs` passed).
+ */
+export async function loadImagesInDocument(
+  page: Page,
+  urls: string[],
+  timeoutMs = 20_000,
+): Promise<Array<{ url: string; ok: boolean; width: number; retried: boolean }>> {
+  return page.evaluate(
+    async ({ list, timeoutMs }) => {
+      const imgs = list.map((url) => {
+        const img = document.createElement('img');
+        img.src = url;
+        document.body.append(img);
+        return img;
+      });
+      const deadline = performance.now() + timeoutMs;
+      const settled = (img: HTMLImageElement) =>
+        img.complete && (img.naturalWidth > 0 || (img.dataset.swImageCacheRetried === '1' && img.dataset.failedTwice === '1'));
+      for (const img of imgs) {
+        let errors = 0;
+        img.addEventListener('error', () => {
+          if (++errors >= 2) img.dataset.failedTwice = '1';
+        });
+      }
+      while (performance.now() < deadline && !imgs.every(settled)) await new Promise((r) => setTimeout(r, 50));
+      const out = imgs.map((img, i) => ({
+        url: list[i]!,
+        ok: img.naturalWidth > 0,
+        width: img.naturalWidth,
+        retried: img.dataset.swImageCacheRetried === '1',
+      }));
+      for (const img of imgs) img.remove();
+      return out;
+    },
+    { list: urls, timeoutMs },
+  );
+}

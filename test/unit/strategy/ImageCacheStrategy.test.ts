@@ -115,3 +115,94 @@ describe('ImageCacheStrategy', () => {
     await expect(handle()).rejects.toThrow('Failed to fetch');
   });
 });
+
+describe('ImageCacheStrategy: what is never stored', () => {
+  const make = (rules: { crossOrigin?: boolean; storeAuthorized?: boolean } = {}) => {
+    const cache = new ImageCache({ cacheName: 'rules-test', maxBytes: 10_000, metadata: new EntryMetadataModel('rules-db') });
+    const strategy = new ImageCacheStrategy({
+      cache,
+      origin: 'https://app.test',
+      rulesFor: () => ({ maxAgeSeconds: 60, ...rules }),
+      fetch: async () => imageResponse(10),
+    });
+    const handle = async (href: string, init?: RequestInit) => {
+      const event = new FakeEvent();
+      const response = await strategy.handle({ event: event.asEvent(), request: new Request(href, init), url: new URL(href) });
+      await event.drain();
+      return response;
+    };
+    return { cache, handle };
+  };
+
+  it('passesCrossOriginImagesThroughUnlessTheRouteOptsIn', async () => {
+    const plain = make();
+    const res = await plain.handle('https://cdn.test/a.png');
+    expect(res.headers.get('cache-status')).toBe('sw-image-cache; fwd=bypass; detail=cross-origin');
+    expect(plain.cache.stats().entries).toBe(0);
+    const optIn = make({ crossOrigin: true });
+    expect((await optIn.handle('https://cdn.test/a.png')).headers.get('cache-status')).toBe('sw-image-cache; fwd=miss; stored');
+    expect(optIn.cache.stats().entries).toBe(1);
+  });
+
+  it('neverStoresAResponseToAnAuthorizedRequestUnlessTheRouteOptsIn', async () => {
+    const plain = make();
+    const res = await plain.handle('https://app.test/private.png', { headers: { Authorization: 'Bearer x' } });
+    expect(res.headers.get('cache-status')).toBe('sw-image-cache; fwd=bypass; detail=authorization');
+    expect(plain.cache.stats().entries).toBe(0);
+    const optIn = make({ storeAuthorized: true });
+    await optIn.handle('https://app.test/private.png', { headers: { Authorization: 'Bearer x' } });
+    expect(optIn.cache.stats().entries).toBe(1);
+  });
+
+  it('addsServerTimingWithTheOutcome', async () => {
+    const { handle } = make();
+    const miss = await handle('https://app.test/t.png');
+    expect(miss.headers.get('server-timing')).toMatch(/^sw-image-cache;dur=\d+\.\d\d;desc="miss"$/);
+    const hit = await handle('https://app.test/t.png');
+    expect(hit.headers.get('server-timing')).toMatch(/desc="hit"$/);
+  });
+});
+
+describe('hooks', () => {
+  it('aThrowingHookIsReportedAndNeverBreaksAResponse', async () => {
+    const seen: string[] = [];
+    const cache = new ImageCache({
+      cacheName: 'hooks-test',
+      maxBytes: 10_000,
+      metadata: new EntryMetadataModel('hooks-db'),
+      plugins: [
+        {
+          hit() {
+            throw new Error('hook bug');
+          },
+          stored: (e) => seen.push(`stored ${e.url}`),
+          error: (e) => seen.push(`error ${e.operation}`),
+        },
+      ],
+    });
+    const strategy = new ImageCacheStrategy({ cache, fetch: async () => imageResponse(10) });
+    const run = async () => {
+      const event = new FakeEvent();
+      const response = await strategy.handle({ event: event.asEvent(), request: new Request(URL_A), url: new URL(URL_A) });
+      await event.drain();
+      return response;
+    };
+    await run();
+    const hit = await run();
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('cache-status')).toMatch(/hit/);
+    expect(seen).toEqual([`stored ${URL_A}`, 'error listener for hit']);
+    expect(cache.stats().errors).toBe(1);
+  });
+
+  it('aChangedCacheNameDropsTheOldCacheAndItsRecords', async () => {
+    const old = new ImageCache({ cacheName: 'old-name', maxBytes: 10_000, metadata: new EntryMetadataModel('rename-db') });
+    await old.put(URL_A, imageResponse(10));
+    expect(await caches.has('old-name')).toBe(true);
+    const renamed = new ImageCache({ cacheName: 'new-name', maxBytes: 10_000, metadata: new EntryMetadataModel('rename-db') });
+    const report = await renamed.ready();
+    expect(report).toMatchObject({ previousCacheName: 'old-name', droppedRecords: 1, entries: 0, bytesUsed: 0 });
+    expect(await caches.has('old-name')).toBe(false);
+    expect(await new EntryMetadataModel('rename-db').getAll()).toEqual([]);
+  });
+});
