@@ -93,9 +93,14 @@ export type ImageCacheStats = CacheStats;
 
 /** What a lookup found. */
 export type LookupResult =
-  | { result: 'hit'; response: Response; entry: EntryRecord }
+  | { result: 'hit'; response: Response; entry: Pick<EntryRecord, 'storedAt' | 'expiresAt' | 'bytes'> }
   | { result: 'stale'; response: Response; entry: EntryRecord }
   | { result: 'miss' };
+
+/** Header of a stored body: its entry's `expiresAt` (ms since epoch; absent = never expires). */
+export const EXPIRES_HEADER = 'X-SW-Image-Cache-Expires';
+/** Header of a stored body: its entry's `storedAt` (ms since epoch). */
+export const STORED_HEADER = 'X-SW-Image-Cache-Stored';
 
 /** Options of one put. */
 export interface PutOptions {
@@ -188,6 +193,10 @@ export class ImageCache {
   #flushPromise: Promise<void> | null = null;
   #flushResolve: (() => void) | null = null;
   #lastRecovery: RecoveryReport | null = null;
+  /** Whether the in-memory index reflects the stores (false until recovery has run, and during one). */
+  #indexLoaded = false;
+  /** Hits answered before the index loaded: applied to the recency order once it has. */
+  #earlyAccess = new Map<string, Milliseconds>();
   #readyFailedAt = Number.NEGATIVE_INFINITY;
   #readyError: unknown = null;
   /** After a failed recovery (IndexedDB unavailable), lookups fail fast for this long, in ms. */
@@ -279,6 +288,7 @@ export class ImageCache {
 
   async #recover(): Promise<RecoveryReport> {
     const started = this.#now();
+    this.#indexLoaded = false;
     // A changed cacheName: the old bodies go; their records are dropped below (no body).
     const meta = await this.#metadata.getMeta();
     const previousCacheName = meta && meta.cacheName !== this.cacheName ? meta.cacheName : null;
@@ -369,7 +379,21 @@ export class ImageCache {
       durationMs: this.#now() - started,
     };
     this.#lastRecovery = report;
+    this.#indexLoaded = true;
+    this.#applyEarlyAccess();
     return report;
+  }
+
+  /** Applies hits answered before the index loaded to the recency order (written behind). */
+  #applyEarlyAccess(): void {
+    for (const [key, at] of this.#earlyAccess) {
+      const entry = this.#records.get(key);
+      if (!entry || entry.state !== 'committed' || !this.index.access(key)) continue;
+      entry.lastAccessedAt = Math.max(entry.lastAccessedAt, at);
+      entry.accessSeq = ++this.#accessSeq;
+      this.#dirtyAccess.set(key, { at: entry.lastAccessedAt, seq: entry.accessSeq });
+    }
+    this.#earlyAccess.clear();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -381,8 +405,29 @@ export class ImageCache {
    * as a fallback); otherwise `miss`. A record whose body has vanished is dropped and is a miss.
    */
   async lookup(url: string): Promise<LookupResult> {
-    await this.ready();
     const key = cacheKey(url);
+    if (!this.#indexLoaded) {
+      // Cold worker: answer a fresh hit from Cache Storage alone while recovery loads the index
+      // (the body carries its own expiry, so invariant 3 holds). A body present without a record
+      // is still the right image for its URL; recovery settles the books right after.
+      const ready = this.ready();
+      const early = await this.#bodies.match(key).catch(() => undefined);
+      const expires = early?.headers.get(EXPIRES_HEADER);
+      const storedAt = Number(early?.headers.get(STORED_HEADER));
+      const expiresAt = expires === null || expires === undefined ? Number.POSITIVE_INFINITY : Number(expires);
+      if (early && storedAt > 0 && isFresh(expiresAt, this.#now())) {
+        this.#earlyAccess.set(key, this.#now());
+        void ready.then(() => this.#applyEarlyAccess(), () => {});
+        this.#count('hits');
+        const bytes = Number(early.headers.get('content-length')) || 0;
+        this.#emit({ type: 'hit', url: key, bytes });
+        return { result: 'hit', response: early, entry: { storedAt, expiresAt, bytes } };
+      }
+      void early?.body?.cancel().catch(() => {});
+      await ready;
+    } else {
+      await this.ready();
+    }
     const entry = this.#records.get(key);
     if (!entry || entry.state !== 'committed') {
       this.#count('misses');
@@ -569,6 +614,9 @@ export class ImageCache {
   async #putBodyWithQuotaRetry(key: string, body: ArrayBuffer, headers: Headers, record: EntryRecord): Promise<void> {
     const h = new Headers(headers);
     h.set('content-length', String(body.byteLength));
+    h.set(STORED_HEADER, String(record.storedAt));
+    if (Number.isFinite(record.expiresAt)) h.set(EXPIRES_HEADER, String(record.expiresAt));
+    else h.delete(EXPIRES_HEADER);
     const make = () => new Response(body, { status: 200, statusText: 'OK', headers: h });
     try {
       await this.#bodies.put(key, make());

@@ -161,7 +161,7 @@ export function formatText(result: BrowserBenchResult, targets: Target[]): strin
 }
 
 /** The markdown tables (results, targets, verification, machine). */
-export function formatMarkdown(result: BrowserBenchResult, targets: Target[]): string {
+export function formatMarkdown(result: BrowserBenchResult, targets: Target[], replay?: Record<string, unknown>): string {
   const m = result.meta;
   const cols = VARIANT_NAMES;
   const out: string[] = [];
@@ -227,6 +227,19 @@ export function formatMarkdown(result: BrowserBenchResult, targets: Target[]): s
       const added = result.fills.find((x) => x.level === level)?.entries ?? 0;
       out.push(`| to ${level.toLocaleString('en-US')} entries (+${added.toLocaleString('en-US')}) | ${cells.join(' | ')} |`);
     }
+  }
+  if (replay) {
+    const rps = (replay.requestsPerSecond ?? {}) as { ours?: number; lruCache?: number };
+    out.push('');
+    out.push(`## Replay speed (policy core vs lru-cache, Node)`);
+    out.push('');
+    out.push(`| trace | requests | budget (bytes) | ours (req/s) | lru-cache ${String(replay.lruCacheVersion ?? '')} (req/s) | ours / lru-cache |`);
+    out.push(`|---|--:|--:|--:|--:|--:|`);
+    const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
+    out.push(
+      `| ${String(replay.trace ?? '')} | ${n(replay.requests)} | ${n(replay.maxBytes)} | ${n(rps.ours)} | ${n(rps.lruCache)} | ` +
+        `${typeof replay.ratio === 'number' ? replay.ratio.toFixed(2) : '–'} |`,
+    );
   }
   out.push('');
   return out.join('\n');
@@ -311,12 +324,12 @@ export function formatSvg(result: BrowserBenchResult): string {
   return parts.join('\n') + '\n';
 }
 
-/** Writes results.json, results.md and results.svg into `dir`. */
-export async function writeReports(dir: string, result: BrowserBenchResult, targets: Target[], extra: Record<string, unknown> = {}): Promise<string[]> {
+/** Writes results.json, results.md and results.svg into `dir` (with the replay speed result, when given). */
+export async function writeReports(dir: string, result: BrowserBenchResult, targets: Target[], replay?: Record<string, unknown>): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files = {
-    'results.json': JSON.stringify({ ...result, targets, ...extra }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n',
-    'results.md': formatMarkdown(result, targets),
+    'results.json': JSON.stringify({ ...result, targets, replay }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n',
+    'results.md': formatMarkdown(result, targets, replay),
     'results.svg': formatSvg(result),
   };
   const written: string[] = [];

@@ -6,15 +6,15 @@
  *    prints a table of medians and ratios to bare, PASS/MISS per target, and writes
  *    `docs/bench/results.{json,md,svg}` (`--quick` writes to `.cache/bench-quick/` unless `--out`).
  * 2. The replay speed benchmark, `main()` of `test/bench/replay-vs-lru-cache.ts` (skipped with a
- *    note when that file is absent).
+ *    note when that file is absent); its result is added to `results.json` and `results.md`.
  * See docs/bench/README.md.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runBrowserBench } from './browser-bench.ts';
+import { runBrowserBench, type BrowserBenchResult } from './browser-bench.ts';
 import { formatTraceSummary } from './profile.ts';
-import { evaluateTargets, formatText, writeReports } from './report.ts';
+import { evaluateTargets, formatText, writeReports, type Target } from './report.ts';
 
 const USAGE = `usage: npm run bench -- [--rounds N] [--quick] [--profile] [--latency MS] [--out DIR] [--no-replay] [--no-browser]
   --rounds N     alternating rounds (default 5; 2 with --quick)
@@ -65,23 +65,28 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function runReplay(): Promise<void> {
+/** What the replay speed benchmark returns (see replay-vs-lru-cache.ts); kept loose on purpose. */
+export type ReplaySummary = Record<string, unknown>;
+
+async function runReplay(quick: boolean): Promise<ReplaySummary | undefined> {
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-vs-lru-cache.ts');
   if (!existsSync(file)) {
     console.log('\nreplay speed benchmark: skipped (test/bench/replay-vs-lru-cache.ts is not there yet)');
-    return;
+    return undefined;
   }
-  const mod = (await import(pathToFileURL(file).href)) as { main?: (...args: unknown[]) => unknown };
+  const mod = (await import(pathToFileURL(file).href)) as { main?: (argv?: readonly string[]) => unknown };
   if (typeof mod.main !== 'function') {
     console.log('\nreplay speed benchmark: skipped (test/bench/replay-vs-lru-cache.ts exports no main())');
-    return;
+    return undefined;
   }
   console.log('\nreplay speed benchmark (test/bench/replay-vs-lru-cache.ts):');
-  await mod.main();
+  const result = await mod.main(quick ? ['--rounds', '3', '--passes', '2'] : []);
+  return result && typeof result === 'object' ? (result as ReplaySummary) : undefined;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  let browser: { result: BrowserBenchResult; targets: Target[] } | undefined;
   if (args.browser) {
     const rounds = args.rounds ?? (args.quick ? 2 : 5);
     const result = await runBrowserBench({
@@ -97,11 +102,22 @@ async function main(): Promise<void> {
       console.log('\nprofile of the hit path (service worker thread):');
       for (const s of result.profile) console.log(formatTraceSummary(s));
     }
+    browser = { result, targets };
+  }
+  let replay: ReplaySummary | undefined;
+  if (args.replay) {
+    try {
+      replay = await runReplay(args.quick);
+    } catch (error) {
+      console.error(`replay speed benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+  }
+  if (browser) {
     const out = args.out ?? (args.quick ? '.cache/bench-quick' : 'docs/bench');
-    const written = await writeReports(path.resolve(out), result, targets);
+    const written = await writeReports(path.resolve(out), browser.result, browser.targets, replay);
     console.log(`\nwrote ${written.join(', ')}`);
   }
-  if (args.replay) await runReplay();
 }
 
 main().catch((error: unknown) => {

@@ -333,3 +333,55 @@ describe('declared length', () => {
     expect(await cache.put(u('gz'), res)).toMatchObject({ stored: true, bytes: 100 });
   });
 });
+
+describe('cold worker (index not loaded yet)', () => {
+  /** A metadata store whose first full read is held until `release()`: recovery in progress. */
+  class SlowMetadata extends EntryMetadataModel {
+    gate: Promise<void>;
+    release!: () => void;
+    constructor(name: string) {
+      super(name);
+      this.gate = new Promise((r) => (this.release = r));
+    }
+    override async getAll() {
+      await this.gate;
+      return super.getAll();
+    }
+  }
+
+  it('servesAFreshHitFromCacheStorageBeforeRecoveryAndAppliesItsAccessAfter', async () => {
+    const clock = new Clock();
+    const warm = makeCache({ maxBytes: 200, clock });
+    await warm.cache.put(u('a'), imageResponse(100));
+    clock.advance(10);
+    await warm.cache.put(u('b'), imageResponse(100));
+    clock.advance(10);
+    const slow = new SlowMetadata('test-db');
+    const cold = makeCache({ maxBytes: 200, clock, metadata: slow });
+    const found = await cold.cache.lookup(u('a')); // recovery is still blocked
+    expect(found.result).toBe('hit');
+    expect(cold.cache.lastRecovery).toBeNull();
+    expect((await (found as { response: Response }).response.arrayBuffer()).byteLength).toBe(100);
+    slow.release();
+    await cold.cache.ready();
+    // a was used after b: b is the LRU victim.
+    expect((await cold.cache.put(u('c'), imageResponse(100))).evicted).toEqual([u('b')]);
+    expect(cold.cache.stats().hits).toBe(1);
+  });
+
+  it('neverServesAnExpiredBodyBeforeRecovery', async () => {
+    const clock = new Clock();
+    const warm = makeCache({ clock, maxAgeSeconds: 1 });
+    await warm.cache.put(u('a'), imageResponse(100));
+    clock.advance(1000);
+    const slow = new SlowMetadata('test-db');
+    const cold = makeCache({ clock, metadata: slow, maxAgeSeconds: 1 });
+    const pending = cold.cache.lookup(u('a'));
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false); // waits for the index instead of serving the expired body
+    slow.release();
+    expect((await pending).result).not.toBe('hit');
+  });
+});
