@@ -206,3 +206,68 @@ describe('service worker in Chromium: warm-up manifest and expiry', () => {
     await tab.close();
   });
 });
+
+describe('service worker in Chromium: a failing warm-up URL and endpoint access', () => {
+  let env: Env;
+  const failing = '/data/images/map_tile/5/0/0.png';
+  beforeAll(async () => {
+    env = await setupEnv(
+      {
+        cacheName: CACHE_NAME,
+        maxBytes: 20 * 1024 * 1024,
+        writeBehindMs: 100,
+        warmup: { retries: 1, sources: [{ directory: '.cache/test-data/images/map_tile', urlPrefix: '/data/images/map_tile/', include: '^\\d+/0/' }] },
+      },
+      {
+        hooks: [
+          (_req, res, url) => {
+            if (url.pathname !== failing) return false;
+            res.writeHead(503, { 'content-type': 'text/plain' });
+            res.end('unavailable');
+            return true;
+          },
+        ],
+      },
+    );
+  });
+  afterAll(() => env?.close());
+
+  it('installsAnywayAndReportsTheFailedUrl', async () => {
+    const total = env.build.manifest.images.length;
+    const page = await openControlled(env); // install completed despite the failure
+    const stats = await getJson<Stats>(page, '/__image-cache/stats');
+    expect(stats.warmup).toMatchObject({ total, stored: total - 1, failed: 1 });
+    expect((stats.warmup as unknown as { failures: Array<{ url: string; reason: string }> }).failures).toEqual([
+      { url: env.origin + failing, reason: 'HTTP 503' },
+    ]);
+    expect(env.server.requests.get(failing)).toBe(2); // first try + 1 retry
+    const health = await getJson<{ status: string }>(page, '/__image-cache/health');
+    expect(health.status).toBe('degraded');
+    await page.close();
+  });
+
+  it('refusesACrossSiteStyleFormPostToClearButAcceptsItsOwnPage', async () => {
+    const page = await openControlled(env);
+    const before = await getJson<Entry[]>(page, '/__image-cache/entries');
+    expect(before.length).toBeGreaterThan(0);
+    // A form POST is a navigation: it never comes from a page the worker controls.
+    const [navigation] = await Promise.all([
+      page.waitForNavigation(),
+      page.evaluate(() => {
+        const form = document.createElement('form');
+        form.method = 'POST';
+        form.action = '/__image-cache/clear';
+        document.body.append(form);
+        form.submit();
+      }),
+    ]);
+    expect(navigation!.status()).toBe(403);
+    const tab = await openControlled(env);
+    expect((await getJson<Entry[]>(tab, '/__image-cache/entries')).length).toBe(before.length);
+    const cleared = await tab.evaluate(async () => (await fetch('/__image-cache/clear', { method: 'POST' })).status);
+    expect(cleared).toBe(200);
+    expect(await getJson<Entry[]>(tab, '/__image-cache/entries')).toEqual([]);
+    await page.close();
+    await tab.close();
+  });
+});
