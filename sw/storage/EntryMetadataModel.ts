@@ -81,6 +81,7 @@ interface ImageCacheDB extends DBSchema {
  */
 export class EntryMetadataModel {
   #db: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
+  #blockedOpen: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
   readonly #name: string;
 
   /** @param dbName Database name. @default {@link DB_NAME} */
@@ -94,43 +95,60 @@ export class EntryMetadataModel {
    * version blocks the upgrade for longer than `blockedTimeoutMs`.
    */
   db(): Promise<IDBPDatabase<ImageCacheDB>> {
-    if (!this.#db) {
-      let rejectBlocked!: (e: Error) => void;
-      const blocked = new Promise<never>((_, reject) => {
-        rejectBlocked = reject;
-      });
-      const opening = openDB<ImageCacheDB>(this.#name, DB_VERSION, {
-        async upgrade(db, oldVersion, _newVersion, transaction) {
-          if (oldVersion < 1) {
-            const entries = db.createObjectStore(ENTRIES_STORE, { keyPath: 'url' });
-            entries.createIndex('expiresAt', 'expiresAt');
-            entries.createIndex('lastAccessedAt', 'lastAccessedAt');
-            db.createObjectStore(STATE_STORE);
-          }
-          if (oldVersion >= 1 && oldVersion < 2) {
-            const store = transaction.objectStore(ENTRIES_STORE);
-            const records = await store.index('lastAccessedAt').getAll();
-            let seq = 0;
-            for (const r of records) await store.put({ ...r, accessSeq: r.accessSeq ?? ++seq });
-          }
-        },
-        blocked: () => {
-          rejectBlocked(new DOMException(`${this.#name} is blocked by another tab holding an older version`, 'InvalidStateError'));
-        },
-        blocking: () => {
-          void opening.then((db) => db.close());
-          this.#db = null;
-        },
-        terminated: () => {
-          this.#db = null;
-        },
-      });
-      this.#db = Promise.race([opening, blocked]);
-      this.#db.catch(() => {
-        this.#db = null;
-      });
+    if (this.#db) return this.#db;
+    if (this.#blockedOpen) {
+      // An earlier open is still waiting for another tab to let go: do not queue behind it.
+      return Promise.reject(new DOMException(`${this.#name} is still blocked by another tab holding an older version`, 'InvalidStateError'));
     }
-    return this.#db;
+    let rejectBlocked!: (e: Error) => void;
+    const blocked = new Promise<never>((_, reject) => {
+      rejectBlocked = reject;
+    });
+    const opening = openDB<ImageCacheDB>(this.#name, DB_VERSION, {
+      async upgrade(db, oldVersion, _newVersion, transaction) {
+        if (oldVersion < 1) {
+          const entries = db.createObjectStore(ENTRIES_STORE, { keyPath: 'url' });
+          entries.createIndex('expiresAt', 'expiresAt');
+          entries.createIndex('lastAccessedAt', 'lastAccessedAt');
+          db.createObjectStore(STATE_STORE);
+        }
+        if (oldVersion >= 1 && oldVersion < 2) {
+          const store = transaction.objectStore(ENTRIES_STORE);
+          const records = await store.index('lastAccessedAt').getAll();
+          let seq = 0;
+          for (const r of records) await store.put({ ...r, accessSeq: r.accessSeq ?? ++seq });
+        }
+      },
+      blocked: () => {
+        this.#blockedOpen = opening;
+        rejectBlocked(new DOMException(`${this.#name} is blocked by another tab holding an older version`, 'InvalidStateError'));
+      },
+      blocking: () => {
+        void opening.then((db) => db.close());
+        this.#db = null;
+      },
+      terminated: () => {
+        this.#db = null;
+      },
+    });
+    const current = Promise.race([opening, blocked]);
+    this.#db = current;
+    current.catch(() => {
+      if (this.#db === current) this.#db = null;
+    });
+    // A blocked open that finally succeeds (the other tab closed) becomes the connection.
+    opening.then(
+      (db) => {
+        if (this.#blockedOpen === opening) {
+          this.#blockedOpen = null;
+          this.#db ??= Promise.resolve(db);
+        }
+      },
+      () => {
+        if (this.#blockedOpen === opening) this.#blockedOpen = null;
+      },
+    );
+    return current;
   }
 
   /** Every record, in key order. */
@@ -165,18 +183,16 @@ export class EntryMetadataModel {
   }
 
   /**
-   * Updates `lastAccessedAt` of existing records (write-behind batch), skipping URLs whose record
-   * is gone. One transaction.
+   * The write-behind batch: rewrites the given records (their access times changed) and the
+   * statistics, in one transaction over both stores. The caller passes only records it holds as
+   * committed, from inside its mutation queue, so no deleted record is written back.
    */
-  async touchMany(accesses: ReadonlyMap<string, { at: Milliseconds; seq: number }>): Promise<void> {
-    if (accesses.size === 0) return;
-    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
-    await Promise.all(
-      [...accesses].map(async ([url, { at, seq }]) => {
-        const r = await tx.store.get(url);
-        if (r && seq > (r.accessSeq ?? 0)) await tx.store.put({ ...r, lastAccessedAt: at, accessSeq: seq });
-      }),
-    );
+  async writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void> {
+    if (records.length === 0 && !stats) return;
+    const tx = (await this.db()).transaction([ENTRIES_STORE, STATE_STORE], 'readwrite', { durability: 'relaxed' });
+    const entries = tx.objectStore(ENTRIES_STORE);
+    for (const r of records) void entries.put(r);
+    if (stats) void tx.objectStore(STATE_STORE).put(stats, 'stats');
     await tx.done;
   }
 

@@ -186,7 +186,8 @@ export class ImageCache {
   #stats: PersistedStats = { ...ZERO_STATS };
   #ready: Promise<RecoveryReport> | null = null;
   #queue: Promise<unknown> = Promise.resolve();
-  #dirtyAccess = new Map<string, { at: Milliseconds; seq: number }>();
+  /** Keys whose access time changed since the last write-behind batch. */
+  #dirtyAccess = new Map<string, true>();
   #accessSeq = 0;
   #statsDirty = false;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -245,6 +246,7 @@ export class ImageCache {
         this.#ready = null;
         this.#readyFailedAt = this.#now();
         this.#readyError = e;
+        this.#error(undefined, 'recover', e);
       });
     }
     return this.#ready;
@@ -391,7 +393,7 @@ export class ImageCache {
       if (!entry || entry.state !== 'committed' || !this.index.access(key)) continue;
       entry.lastAccessedAt = Math.max(entry.lastAccessedAt, at);
       entry.accessSeq = ++this.#accessSeq;
-      this.#dirtyAccess.set(key, { at: entry.lastAccessedAt, seq: entry.accessSeq });
+      this.#dirtyAccess.set(key, true);
     }
     this.#earlyAccess.clear();
   }
@@ -407,27 +409,32 @@ export class ImageCache {
   async lookup(url: string): Promise<LookupResult> {
     const key = cacheKey(url);
     if (!this.#indexLoaded) {
-      // Cold worker: answer a fresh hit from Cache Storage alone while recovery loads the index
-      // (the body carries its own expiry, so invariant 3 holds). A body present without a record
-      // is still the right image for its URL; recovery settles the books right after.
-      const ready = this.ready();
+      // Cold worker: answer from Cache Storage alone while recovery loads the index, which starts
+      // only after this lookup so it does not compete with it. A fresh body is a hit (it carries
+      // its own expiry, so invariant 3 holds; a body left without a record by a crash is still the
+      // right image for its URL, and recovery settles the books right after). No body: a miss,
+      // whatever the index would say. An expired body: wait for the index and revalidate.
       const early = await this.#bodies.match(key).catch(() => undefined);
       const expires = early?.headers.get(EXPIRES_HEADER);
       const storedAt = Number(early?.headers.get(STORED_HEADER));
       const expiresAt = expires === null || expires === undefined ? Number.POSITIVE_INFINITY : Number(expires);
       if (early && storedAt > 0 && isFresh(expiresAt, this.#now())) {
         this.#earlyAccess.set(key, this.#now());
-        void ready.then(() => this.#applyEarlyAccess(), () => {});
+        setTimeout(() => void this.ready().catch(() => {}), 0);
         this.#count('hits');
         const bytes = Number(early.headers.get('content-length')) || 0;
         this.#emit({ type: 'hit', url: key, bytes });
         return { result: 'hit', response: early, entry: { storedAt, expiresAt, bytes } };
       }
+      if (!early && this.#now() - this.#readyFailedAt >= ImageCache.RETRY_AFTER_FAILURE_MS) {
+        void this.ready().catch(() => {});
+        this.#count('misses');
+        this.#emit({ type: 'miss', url: key, stale: false });
+        return { result: 'miss' };
+      }
       void early?.body?.cancel().catch(() => {});
-      await ready;
-    } else {
-      await this.ready();
     }
+    await this.ready();
     const entry = this.#records.get(key);
     if (!entry || entry.state !== 'committed') {
       this.#count('misses');
@@ -452,7 +459,7 @@ export class ImageCache {
     this.index.access(key);
     entry.lastAccessedAt = now;
     entry.accessSeq = ++this.#accessSeq;
-    this.#dirtyAccess.set(key, { at: now, seq: entry.accessSeq });
+    this.#dirtyAccess.set(key, true);
     this.#count('hits');
     this.#emit({ type: 'hit', url: key, bytes: entry.bytes });
     return { result: 'hit', response, entry };
@@ -554,11 +561,15 @@ export class ImageCache {
    */
   putBody(url: string, body: ArrayBuffer, headers: Headers, options: PutOptions = {}): Promise<PutResult> {
     const key = cacheKey(url);
+    // Recovery is queued before any write (a cold worker may not have started it yet).
+    void this.ready().catch(() => {});
     if (!this.index.admissible(body.byteLength)) return Promise.resolve(this.#notStored('too-large'));
     return this.#enqueue(() => this.#write(key, body, headers, options));
   }
 
   async #write(key: string, body: ArrayBuffer, headers: Headers, options: PutOptions): Promise<PutResult> {
+    // Never write without the index: the budget could not be kept (recovery failed, e.g. IndexedDB blocked).
+    if (!this.#indexLoaded) return this.#notStored('write-failed');
     const bytes = body.byteLength;
     const now = this.#now();
     // Replacing an entry: its old bytes leave the budget before the new ones are reserved.
@@ -729,13 +740,20 @@ export class ImageCache {
     const resolve = this.#flushResolve;
     this.#flushPromise = null;
     this.#flushResolve = null;
-    const accesses = this.#dirtyAccess;
-    this.#dirtyAccess = new Map();
-    const statsDirty = this.#statsDirty || accesses.size > 0;
-    this.#statsDirty = false;
     try {
-      if (accesses.size) await this.#metadata.touchMany(accesses);
-      if (statsDirty) await this.#metadata.putStats({ ...this.#stats });
+      // In the mutation queue: a record deleted meanwhile is never written back.
+      await this.#enqueue(async () => {
+        const accesses = this.#dirtyAccess;
+        this.#dirtyAccess = new Map();
+        const statsDirty = this.#statsDirty || accesses.size > 0;
+        this.#statsDirty = false;
+        const records: EntryRecord[] = [];
+        for (const key of accesses.keys()) {
+          const r = this.#records.get(key);
+          if (r && r.state === 'committed') records.push({ ...r });
+        }
+        await this.#metadata.writeBehind(records, statsDirty ? { ...this.#stats } : null);
+      });
     } catch (e) {
       this.#error(undefined, 'flush', e);
     } finally {

@@ -15,6 +15,7 @@
  *    them, and the first cached image after CDP `ServiceWorker.stopAllWorkers` (cold worker);
  * 5. `--profile`: a traced burst of cached hits on `bare` and on a names-kept build of ours.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,6 +84,8 @@ export interface BrowserBenchResult {
     os: string;
     node: string;
     chromium: string;
+    /** The commit measured, and how many files under sw/ and build/ differed from it (work in progress). */
+    git: { commit: string; dirtyFiles: number };
     rounds: number;
     quick: boolean;
     latencyMs: number;
@@ -103,6 +106,17 @@ export interface BrowserBenchResult {
   oursStats?: Record<string, unknown>;
   profile?: TraceSummary[];
   notes: string[];
+}
+
+/** The commit and the number of uncommitted files under sw/ and build/ (what `ours` was built from). */
+function gitState(): { commit: string; dirtyFiles: number } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'sw', 'build'], { encoding: 'utf8' }).split('\n').filter(Boolean).length;
+    return { commit, dirtyFiles: dirty };
+  } catch {
+    return { commit: 'unknown', dirtyFiles: 0 };
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -384,6 +398,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
         os: `${os.type()} ${os.release()} ${os.arch()}`,
         node: process.version,
         chromium: chromiumVersion,
+        git: gitState(),
         rounds,
         quick,
         latencyMs,

@@ -138,6 +138,7 @@ function selfTimes(events: TraceEvent[]): { byName: Map<string, number>; busyUs:
 function profileSelfTimes(events: TraceEvent[], pid: number, tid: number): { byName: Map<string, number>; sampledUs: number } {
   const profileIds = new Set(events.filter((e) => e.name === 'Profile' && e.pid === pid && e.tid === tid).map((e) => `${e.pid}:${e.id}`));
   const nodes = new Map<string, { name: string }>();
+  const scriptUrls = new Map<string, string>();
   const byName = new Map<string, number>();
   let sampledUs = 0;
   for (const e of events) {
@@ -145,8 +146,15 @@ function profileSelfTimes(events: TraceEvent[], pid: number, tid: number): { byN
     const data = e.args?.data ?? {};
     for (const n of data.cpuProfile?.nodes ?? []) {
       const cf = n.callFrame ?? {};
-      const file = typeof cf.url === 'string' && cf.url ? path.posix.basename(new URL(cf.url, 'http://x/').pathname) : '';
-      const where = file ? ` ${file}${file.endsWith('sw.js') && typeof cf.lineNumber === 'number' ? `:${cf.lineNumber + 1}` : ''}` : '';
+      // Later chunks may omit a script's URL: remember it by script id.
+      if (typeof cf.url === 'string' && cf.url) scriptUrls.set(`${e.pid}:${cf.scriptId}`, cf.url);
+      const url = scriptUrls.get(`${e.pid}:${cf.scriptId}`) ?? '';
+      const file = url ? path.posix.basename(new URL(url, 'http://x/').pathname) : '';
+      const where = file
+        ? ` ${file}${file.endsWith('sw.js') && typeof cf.lineNumber === 'number' ? `:${cf.lineNumber + 1}` : ''}`
+        : (cf.scriptId === 0 || cf.scriptId === '0') && !String(cf.functionName).startsWith('(')
+          ? ' (native)'
+          : '';
       nodes.set(`${e.id}:${n.id}`, { name: `${cf.functionName || '(anonymous)'}${where}` });
     }
     const samples: number[] = data.cpuProfile?.samples ?? [];

@@ -116,7 +116,10 @@ export function formatText(result: BrowserBenchResult, targets: Target[]): strin
   const w = 17;
   const lines: string[] = [];
   const m = result.meta;
-  lines.push(`sw-image-cache bench: ${m.date}; ${m.cpu} × ${m.cores} cores; Chromium ${m.chromium}; ${m.rounds} rounds${m.quick ? ' (quick)' : ''}; latency ${m.latencyMs} ms`);
+  lines.push(
+    `sw-image-cache bench: ${m.date}; ${m.cpu} × ${m.cores} cores; Chromium ${m.chromium}; ${m.rounds} rounds${m.quick ? ' (quick)' : ''}; latency ${m.latencyMs} ms; ` +
+      `ours from ${m.git.commit}${m.git.dirtyFiles ? ` + ${m.git.dirtyFiles} uncommitted files` : ''}`,
+  );
   lines.push(`medians across rounds; in parentheses the ratio to bare (the floor). Timing: ${m.timing}.`);
   lines.push('');
   lines.push('figure'.padEnd(w0) + cols.map((c) => c.padStart(w)).join(''));
@@ -170,7 +173,8 @@ export function formatMarkdown(result: BrowserBenchResult, targets: Target[], re
   out.push('');
   out.push(
     `${m.date.slice(0, 10)} · ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · ` +
-      `${m.rounds} alternating rounds${m.quick ? ' (quick)' : ''} · network latency ${m.latencyMs} ms · ${m.durationSeconds} s`,
+      `${m.rounds} alternating rounds${m.quick ? ' (quick)' : ''} · network latency ${m.latencyMs} ms · ${m.durationSeconds} s · ` +
+      `ours built from ${m.git.commit}${m.git.dirtyFiles ? ` + ${m.git.dirtyFiles} uncommitted files in sw/, build/` : ''}`,
   );
   out.push('');
   out.push(
@@ -273,8 +277,8 @@ export function formatSvg(result: BrowserBenchResult): string {
     .map(([id, label]) => ({ f: fig(result, id!), label: label! }))
     .filter((g): g is { f: Figure; label: string } => g.f !== undefined);
   const values = groups.flatMap((g) => Object.values(g.f.median)).filter((x) => Number.isFinite(x) && x > 0);
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...values, 1)) - 0.0001));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...values, 10))));
+  const lo = Math.pow(10, Math.floor(Math.log10(values.length ? Math.min(...values) : 1)));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...values, lo * 10))));
   const W = 1000;
   const H = 460;
   const left = 64;
