@@ -52,6 +52,7 @@ const cache = new ImageCache({
   maxAgeSeconds: config.maxAgeSeconds,
   policy: config.policy,
   writeBehindMs: config.writeBehindMs,
+  memoryTierBytes: config.memoryTierBytes,
   onEvent(event) {
     broadcaster.push(event);
     if (event.type === 'error') {

@@ -71,6 +71,8 @@ export interface CacheStats {
   errors: number;
   /** Name of the replacement policy. */
   policy: string;
+  /** The memory tier (`memoryTierBytes`), or `null` when off: its budget, bytes and entries held, hits it served. */
+  memoryTier: { maxBytes: number; bytes: number; entries: number; hits: number } | null;
 }
 
 /** One entry (`GET <scope>__image-cache/entries`, `client.entries()`). */

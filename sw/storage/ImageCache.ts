@@ -74,6 +74,13 @@ export interface ImageCacheOptions {
   onEvent?: CacheEventListener;
   /** In-worker hooks by event type. @default [] */
   plugins?: ImageCachePlugin[];
+  /**
+   * Bytes of worker memory for copies of the hottest bodies (an LRU of its own; bodies up to
+   * 1/8 of it). A memory hit skips the Cache Storage round trip. The copies are not storage and are
+   * not counted in `maxBytes`; deletes, evictions and expiry drop them. Lost when the worker stops.
+   * @default 0 (off)
+   */
+  memoryTierBytes?: Bytes;
 }
 
 /** An event as emitted by the cache (the `at` time is added when it is emitted). */
@@ -196,6 +203,14 @@ export class ImageCache {
   #lastRecovery: RecoveryReport | null = null;
   /** Whether the in-memory index reflects the stores (false until recovery has run, and during one). */
   #indexLoaded = false;
+  /** The optional memory tier: copies of the hottest bodies, bounded by `memoryTierBytes`. */
+  #memory: {
+    index: CacheIndex;
+    bodies: Map<string, { body: ArrayBuffer; headers: Array<[string, string]> }>;
+    maxEntryBytes: Bytes;
+    hits: number;
+    get(key: string): { body: ArrayBuffer; headers: Array<[string, string]> } | undefined;
+  } | null = null;
   /** Hits answered before the index loaded: applied to the recency order once it has. */
   #earlyAccess = new Map<string, Milliseconds>();
   #readyFailedAt = Number.NEGATIVE_INFINITY;
@@ -227,6 +242,17 @@ export class ImageCache {
     for (const plugin of options.plugins ?? []) this.use(plugin);
     this.#budget = options.maxBytes;
     this.#maxEntryBytes = this.index.maxEntryBytes;
+    const memoryBytes = options.memoryTierBytes ?? 0;
+    if (memoryBytes > 0) {
+      const bodies = new Map<string, { body: ArrayBuffer; headers: Array<[string, string]> }>();
+      this.#memory = {
+        index: new CacheIndex({ maxBytes: memoryBytes }),
+        bodies,
+        maxEntryBytes: Math.max(1, Math.floor(memoryBytes / 8)),
+        hits: 0,
+        get: (key) => bodies.get(key),
+      };
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -441,6 +467,13 @@ export class ImageCache {
       this.#emit({ type: 'miss', url: key, stale: false });
       return { result: 'miss' };
     }
+    const memory = this.#memory?.get(key);
+    if (memory && isFresh(entry.expiresAt, this.#now())) {
+      // Memory tier: no Cache Storage round trip (a copy of a stored body, never counted in maxBytes).
+      this.#memory!.index.access(key);
+      this.#memory!.hits++;
+      return this.#hit(key, entry, new Response(memory.body, { status: 200, statusText: 'OK', headers: memory.headers }));
+    }
     const response = await this.#bodies.match(key);
     if (!response) {
       // Body gone behind our back (another worker version, the user clearing site data).
@@ -456,6 +489,19 @@ export class ImageCache {
       this.#emit({ type: 'miss', url: key, stale: true });
       return { result: 'stale', response, entry };
     }
+    if (this.#memory && entry.bytes <= this.#memory.maxEntryBytes) {
+      // Promote into the memory tier, off the critical path (the page's copy streams as usual).
+      const copy = response.clone();
+      void copy.arrayBuffer().then(
+        (body) => this.#remember(key, body, copy.headers),
+        () => {},
+      );
+    }
+    return this.#hit(key, entry, response);
+  }
+
+  #hit(key: string, entry: EntryRecord, response: Response): LookupResult {
+    const now = this.#now();
     this.index.access(key);
     entry.lastAccessedAt = now;
     entry.accessSeq = ++this.#accessSeq;
@@ -463,6 +509,23 @@ export class ImageCache {
     this.#count('hits');
     this.#emit({ type: 'hit', url: key, bytes: entry.bytes });
     return { result: 'hit', response, entry };
+  }
+
+  /** Keeps a copy of a committed body in the memory tier (LRU within `memoryTierBytes`). */
+  #remember(key: string, body: ArrayBuffer, headers: Headers): void {
+    const memory = this.#memory;
+    const entry = this.#records.get(key);
+    if (!memory || !entry || entry.state !== 'committed' || body.byteLength !== entry.bytes || memory.index.has(key)) return;
+    if (body.byteLength > memory.maxEntryBytes) return;
+    const { victims } = memory.index.admit(key, body.byteLength);
+    for (const victim of victims) memory.bodies.delete(victim);
+    memory.bodies.set(key, { body, headers: [...headers] });
+  }
+
+  #forget(key: string): void {
+    if (!this.#memory) return;
+    this.#memory.index.remove(key);
+    this.#memory.bodies.delete(key);
   }
 
   /** The fresh cached response for `url`, or `undefined` (counts as a hit or a miss). */
@@ -520,6 +583,9 @@ export class ImageCache {
       maxEntries: Number.isFinite(this.index.maxEntries) ? this.index.maxEntries : 0,
       maxEntryBytes: this.index.maxEntryBytes,
       policy: this.index.policy.name,
+      memoryTier: this.#memory
+        ? { maxBytes: this.#memory.index.maxBytes, bytes: this.#memory.index.bytes, entries: this.#memory.index.size, hits: this.#memory.hits }
+        : null,
     };
   }
 
@@ -609,6 +675,7 @@ export class ImageCache {
       // Roll back: nothing of this entry may survive half-written.
       this.index.remove(key);
       this.#records.delete(key);
+      this.#forget(key);
       await this.#bodies.delete(key).catch(() => false);
       await this.#metadata.deleteMany([key]).catch(() => {});
       const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
@@ -616,6 +683,13 @@ export class ImageCache {
       return { ...this.#notStored(quota ? 'quota' : 'write-failed'), evicted: victims };
     }
     this.#stats.stored++;
+    if (this.#memory) {
+      const h = new Headers(headers);
+      h.set('content-length', String(bytes));
+      h.set(STORED_HEADER, String(record.storedAt));
+      if (Number.isFinite(record.expiresAt)) h.set(EXPIRES_HEADER, String(record.expiresAt));
+      this.#remember(key, body, h);
+    }
     if (this.index.bytes > this.#stats.peakBytes) this.#stats.peakBytes = this.index.bytes;
     this.#markStatsDirty();
     this.#emit({ type: 'stored', url: key, bytes, kind: record.kind });
@@ -666,6 +740,8 @@ export class ImageCache {
       this.index.clear();
       this.#records.clear();
       this.#dirtyAccess.clear();
+      this.#memory?.index.clear();
+      this.#memory?.bodies.clear();
       await this.#metadata.clear();
       await this.#bodies.clear();
       for (const r of removed) this.#emit({ type: 'evicted', url: r.url, bytes: r.bytes, reason: 'delete' });
@@ -774,6 +850,7 @@ export class ImageCache {
   async #deleteStored(key: string, reason: RemovalReason): Promise<void> {
     const r = this.#records.get(key);
     this.#records.delete(key);
+    this.#forget(key);
     this.#dirtyAccess.delete(key);
     await this.#metadata.deleteMany([key]);
     await this.#bodies.delete(key);
@@ -789,6 +866,7 @@ export class ImageCache {
     if (!this.#records.has(key) || (await this.#bodies.match(key))) return;
     this.index.remove(key);
     this.#records.delete(key);
+    this.#forget(key);
     await this.#metadata.deleteMany([key]);
   }
 

@@ -385,3 +385,65 @@ describe('cold worker (index not loaded yet)', () => {
     expect((await pending).result).not.toBe('hit');
   });
 });
+
+describe('memory tier', () => {
+  class CountingStore extends ImageCacheStore {
+    matches = 0;
+    override async match(url: string) {
+      this.matches++;
+      return super.match(url);
+    }
+  }
+  const setup = (memoryTierBytes: number, maxBytes = 1000) => {
+    const bodies = new CountingStore(CACHE);
+    return { bodies, ...makeCache({ bodies, memoryTierBytes, maxBytes, maxAgeSeconds: 60 }) };
+  };
+
+  it('servesHitsFromMemoryWithoutACacheStorageRoundTrip', async () => {
+    const { cache, bodies } = setup(800);
+    await cache.put(u('a'), imageResponse(100, { fill: 3 }));
+    const before = bodies.matches;
+    const res = await cache.get(u('a'));
+    expect(new Uint8Array(await res!.arrayBuffer())).toEqual(new Uint8Array(100).fill(3));
+    expect(res!.headers.get('content-type')).toBe('image/png');
+    expect(bodies.matches).toBe(before);
+    expect(cache.stats()).toMatchObject({ hits: 1, bytesUsed: 100, memoryTier: { bytes: 100, entries: 1, hits: 1, maxBytes: 800 } });
+  });
+
+  it('promotesABodyReadFromCacheStorage', async () => {
+    const first = setup(800);
+    await first.cache.put(u('a'), imageResponse(100));
+    // A new worker: empty memory tier.
+    const second = setup(800);
+    await second.cache.get(u('a')); // cold: served from Cache Storage while the index loads
+    await second.cache.ready();
+    await second.cache.get(u('a')); // from Cache Storage, copied into memory behind the response
+    await new Promise((r) => setTimeout(r, 10));
+    const matches = second.bodies.matches;
+    await second.cache.get(u('a'));
+    expect(second.bodies.matches).toBe(matches);
+    expect(second.cache.stats().memoryTier).toMatchObject({ entries: 1, hits: 1 });
+  });
+
+  it('dropsCopiesOnDeleteEvictionAndNeverServesThemExpired', async () => {
+    const { cache, clock, bodies } = setup(800, 200);
+    await cache.put(u('a'), imageResponse(100));
+    await cache.put(u('b'), imageResponse(100));
+    await cache.put(u('c'), imageResponse(100)); // evicts a
+    expect(await cache.get(u('a'))).toBeUndefined();
+    await cache.delete(u('b'));
+    expect(await cache.get(u('b'))).toBeUndefined();
+    expect(cache.stats().memoryTier).toMatchObject({ entries: 1 });
+    clock.advance(60_000);
+    const before = bodies.matches;
+    expect((await cache.lookup(u('c'))).result).toBe('stale');
+    expect(bodies.matches).toBe(before + 1);
+  });
+
+  it('keepsOnlyBodiesUpToAnEighthOfItsBudget', async () => {
+    const { cache } = setup(800);
+    await cache.put(u('small'), imageResponse(100));
+    await cache.put(u('big'), imageResponse(101));
+    expect(cache.stats().memoryTier).toMatchObject({ entries: 1, bytes: 100 });
+  });
+});
