@@ -162,6 +162,19 @@ const ZERO_STATS: PersistedStats = {
   errors: 0,
 };
 
+/**
+ * The headers a body is stored with: the network's, plus its exact length and its entry's
+ * `storedAt` / `expiresAt`, so a cold worker can judge freshness from the body alone.
+ */
+function storedHeaders(headers: Headers, record: EntryRecord): Headers {
+  const h = new Headers(headers);
+  h.set('content-length', String(record.bytes));
+  h.set(STORED_HEADER, String(record.storedAt));
+  if (Number.isFinite(record.expiresAt)) h.set(EXPIRES_HEADER, String(record.expiresAt));
+  else h.delete(EXPIRES_HEADER);
+  return h;
+}
+
 /** Normalises a URL into a cache key: absolute, without its fragment (Workbox `normalizeURL`). */
 export function cacheKey(url: string | URL): string {
   const u = new URL(String(url));
@@ -683,13 +696,7 @@ export class ImageCache {
       return { ...this.#notStored(quota ? 'quota' : 'write-failed'), evicted: victims };
     }
     this.#stats.stored++;
-    if (this.#memory) {
-      const h = new Headers(headers);
-      h.set('content-length', String(bytes));
-      h.set(STORED_HEADER, String(record.storedAt));
-      if (Number.isFinite(record.expiresAt)) h.set(EXPIRES_HEADER, String(record.expiresAt));
-      this.#remember(key, body, h);
-    }
+    if (this.#memory) this.#remember(key, body, storedHeaders(headers, record));
     if (this.index.bytes > this.#stats.peakBytes) this.#stats.peakBytes = this.index.bytes;
     this.#markStatsDirty();
     this.#emit({ type: 'stored', url: key, bytes, kind: record.kind });
@@ -697,11 +704,7 @@ export class ImageCache {
   }
 
   async #putBodyWithQuotaRetry(key: string, body: ArrayBuffer, headers: Headers, record: EntryRecord): Promise<void> {
-    const h = new Headers(headers);
-    h.set('content-length', String(body.byteLength));
-    h.set(STORED_HEADER, String(record.storedAt));
-    if (Number.isFinite(record.expiresAt)) h.set(EXPIRES_HEADER, String(record.expiresAt));
-    else h.delete(EXPIRES_HEADER);
+    const h = storedHeaders(headers, record);
     const make = () => new Response(body, { status: 200, statusText: 'OK', headers: h });
     try {
       await this.#bodies.put(key, make());

@@ -180,8 +180,10 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
   const profileDir = await mkdtemp(path.join(os.tmpdir(), 'sw-image-cache-bench-profile-'));
   const servers: Variant[] = [];
   let context: BrowserContext | undefined;
+  let git = { commit: 'unknown', dirtyFiles: 0 };
   try {
     log(`building workers …`);
+    git = gitState(); // what ours is built from, read when it is built
     const bundles = await buildWorkers(tmp, { profile: options.profile });
     const emptyDir = path.join(tmp, 'empty');
     await mkdir(emptyDir, { recursive: true });
@@ -398,7 +400,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
         os: `${os.type()} ${os.release()} ${os.arch()}`,
         node: process.version,
         chromium: chromiumVersion,
-        git: gitState(),
+        git,
         rounds,
         quick,
         latencyMs,

@@ -232,6 +232,31 @@ export function formatMarkdown(result: BrowserBenchResult, targets: Target[], re
       out.push(`| to ${level.toLocaleString('en-US')} entries (+${added.toLocaleString('en-US')}) | ${cells.join(' | ')} |`);
     }
   }
+  if (result.profile) {
+    out.push('');
+    out.push(`## Profile of the hit path (\`--profile\`)`);
+    out.push('');
+    out.push(
+      `Chrome tracing over CDP around ${result.profile[0]?.hits ?? 0} cached hits at c=1 per variant; times are per hit, on the service worker thread, ` +
+        `inflated by the tracing itself (compare the two, not the absolute values). Ours is a names-kept build of the same code and config.`,
+    );
+    for (const s of result.profile) {
+      out.push('');
+      out.push(
+        `**${s.variant}**: p50 ${s.burst.p50Ms.toFixed(2)} ms; worker thread busy ${s.busyPerHitUs.toFixed(0)} µs per hit, ` +
+          `CPU samples ${((s.sampledMs * 1000) / Math.max(1, s.hits)).toFixed(0)} µs per hit (trace \`${s.traceFile}\`).`,
+      );
+      out.push('');
+      out.push(`| trace event (self) | µs/hit | JS function (self, CPU samples) | µs/hit |`);
+      out.push(`|---|--:|---|--:|`);
+      for (let i = 0; i < 8; i++) {
+        const e = s.topEvents[i];
+        const f = s.topFunctions[i];
+        if (!e && !f) break;
+        out.push(`| ${e ? `\`${e.name}\`` : ''} | ${e ? e.perHitUs.toFixed(0) : ''} | ${f ? `\`${f.name}\`` : ''} | ${f ? f.perHitUs.toFixed(0) : ''} |`);
+      }
+    }
+  }
   if (replay) {
     const rps = (replay.requestsPerSecond ?? {}) as { ours?: number; lruCache?: number };
     out.push('');
