@@ -178,6 +178,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       ...common.define,
       __SW_IMAGE_CACHE_CONFIG__: JSON.stringify(config),
       __SW_IMAGE_CACHE_MANIFEST__: JSON.stringify(manifest),
+      __SW_IMAGE_CACHE_POLICY__: JSON.stringify(config.policy),
     },
   });
   await writeFile(path.join(outDir, 'image-manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

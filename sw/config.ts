@@ -1,5 +1,5 @@
 import { ImageCacheError } from './errors/ImageCacheError.ts';
-import { POLICY_NAMES, type PolicyName } from './policy/createPolicy.ts';
+import { POLICY_NAMES, type PolicyName } from './policy/policyNames.ts';
 import type { Bytes, Milliseconds, Seconds } from './policy/types.ts';
 
 /**

@@ -19,6 +19,14 @@ import { clientsClaim } from 'workbox-core';
 import { logger } from 'workbox-core/_private/logger.js';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import type { ResolvedConfig, WarmupManifest } from './config.ts';
+import { FifoPolicy } from './policy/FifoPolicy.ts';
+import { GdsfPolicy } from './policy/GdsfPolicy.ts';
+import { LfuPolicy } from './policy/LfuPolicy.ts';
+import { LruPolicy } from './policy/LruPolicy.ts';
+import type { PolicyName } from './policy/policyNames.ts';
+import type { ReplacementPolicy } from './policy/ReplacementPolicy.ts';
+import { S3FifoPolicy } from './policy/S3FifoPolicy.ts';
+import { SievePolicy } from './policy/SievePolicy.ts';
 import { API_PREFIX, handleApiRequest, handleMessage, type ApiContext } from './api/endpoints.ts';
 import { EventBroadcaster } from './api/EventBroadcaster.ts';
 import { ErrorLog, healthReport } from './api/Health.ts';
@@ -31,6 +39,24 @@ declare const self: ServiceWorkerGlobalScope & { imageCache?: ImageCache };
 declare const __SW_IMAGE_CACHE_CONFIG__: ResolvedConfig;
 /** Inlined by the build: the warm-up manifest. */
 declare const __SW_IMAGE_CACHE_MANIFEST__: WarmupManifest;
+/** Inlined by the build: `config.policy`, as a constant so only that policy's code is bundled. */
+declare const __SW_IMAGE_CACHE_POLICY__: PolicyName;
+
+/** The configured replacement policy (the minifier folds this to one constructor). */
+function makePolicy(): ReplacementPolicy {
+  const name = __SW_IMAGE_CACHE_POLICY__;
+  return name === 'fifo'
+    ? new FifoPolicy()
+    : name === 'lfu'
+      ? new LfuPolicy()
+      : name === 'sieve'
+        ? new SievePolicy()
+        : name === 's3fifo'
+          ? new S3FifoPolicy()
+          : name === 'gdsf'
+            ? new GdsfPolicy()
+            : new LruPolicy();
+}
 
 const config = __SW_IMAGE_CACHE_CONFIG__;
 const manifest = __SW_IMAGE_CACHE_MANIFEST__;
@@ -50,7 +76,7 @@ const cache = new ImageCache({
   maxEntries: config.maxEntries,
   maxEntryBytes: config.maxEntryBytes,
   maxAgeSeconds: config.maxAgeSeconds,
-  policy: config.policy,
+  policy: makePolicy(),
   writeBehindMs: config.writeBehindMs,
   memoryTierBytes: config.memoryTierBytes,
   onEvent(event) {

@@ -6,14 +6,9 @@ import type { ReplacementPolicy } from './ReplacementPolicy.ts';
 import { S3FifoPolicy } from './S3FifoPolicy.ts';
 import { SievePolicy } from './SievePolicy.ts';
 
-/**
- * Names accepted by `--policy` (replay) and the worker config's `policy` key: the online policies.
- * The offline optimum `belady` ({@link BeladyPolicy}) needs the future and is only offered by the
- * replay tool.
- */
-export const POLICY_NAMES = ['lru', 'fifo', 'lfu', 'sieve', 's3fifo', 'gdsf'] as const;
-/** One of {@link POLICY_NAMES}. */
-export type PolicyName = (typeof POLICY_NAMES)[number];
+import { POLICY_NAMES } from './policyNames.ts';
+
+export { POLICY_NAMES, type PolicyName } from './policyNames.ts';
 
 /**
  * Makes a new, empty policy by name, with its default tuning.

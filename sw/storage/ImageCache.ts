@@ -37,7 +37,7 @@
  * Schema: DB_VERSION 1 (see EntryMetadataModel for upgrade steps).
  */
 import { CacheIndex } from '../policy/CacheIndex.ts';
-import { createPolicy } from '../policy/createPolicy.ts';
+import { LruPolicy } from '../policy/LruPolicy.ts';
 import { expiresAtMs, findExpired, isFresh, recencyOrder } from '../policy/freshness.ts';
 import type { ReplacementPolicy } from '../policy/ReplacementPolicy.ts';
 import type { Bytes, Milliseconds, RemovalReason, Seconds } from '../policy/types.ts';
@@ -60,8 +60,11 @@ export interface ImageCacheOptions {
   maxEntryBytes?: Bytes;
   /** Default freshness lifetime of a put, in seconds; `0` means never expire. @default 604800 (7 days) */
   maxAgeSeconds?: Seconds;
-  /** Replacement policy by name or instance. @default "lru" */
-  policy?: string | ReplacementPolicy;
+  /**
+   * Replacement policy instance (`createPolicy(name)` from `sw/policy` makes one by name).
+   * @default a new LruPolicy
+   */
+  policy?: ReplacementPolicy;
   /** Write-behind delay for access times and stats, in ms. @default 1000 */
   writeBehindMs?: Milliseconds;
   /** The clock, ms since epoch. @default Date.now */
@@ -236,7 +239,7 @@ export class ImageCache {
    */
   constructor(options: ImageCacheOptions) {
     this.cacheName = options.cacheName ?? 'sw-image-cache-images';
-    const policy = typeof options.policy === 'object' ? options.policy : createPolicy(options.policy ?? 'lru');
+    const policy = options.policy ?? new LruPolicy();
     this.index = new CacheIndex(
       {
         maxBytes: options.maxBytes,

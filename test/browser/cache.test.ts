@@ -48,6 +48,18 @@ async function waitForStats(page: Awaited<ReturnType<typeof openControlled>>, do
   throw new Error(`stats never settled: ${JSON.stringify(last)}`);
 }
 
+/** Waits until every store running in `waitUntil` has finished: the counters stop moving. */
+async function settle(page: Awaited<ReturnType<typeof openControlled>>): Promise<void> {
+  let stats: Stats | undefined;
+  for (let i = 0, stable = 0; i < 50 && stable < 3; i++) {
+    await sleep(200);
+    const next = await getJson<Stats>(page, '/__image-cache/stats');
+    stable = stats && next.stored === stats.stored && next.bytesUsed === stats.bytesUsed ? stable + 1 : 0;
+    stats = next;
+  }
+  await sleep(300);
+}
+
 describe('service worker in Chromium: hits, budget, consistency', () => {
   let env: Env;
   beforeAll(async () => {
@@ -125,17 +137,9 @@ describe('service worker in Chromium: byte budget', () => {
       expect(loaded.every((l) => l.ok)).toBe(true); // the page never gets an error
     }
     // Let every waitUntil store finish, then compare the three views of the cache.
-    let stats: Stats | undefined;
-    let stable = 0;
-    for (let i = 0; i < 50 && stable < 3; i++) {
-      await sleep(200);
-      const next = await getJson<Stats>(page, '/__image-cache/stats');
-      stable = stats && next.stored === stats.stored && next.bytesUsed === stats.bytesUsed ? stable + 1 : 0;
-      stats = next;
-    }
-    await sleep(500);
+    await settle(page);
     const { bodies, records } = await readStores(page, CACHE_NAME);
-    stats = await getJson<Stats>(page, '/__image-cache/stats');
+    const stats = await getJson<Stats>(page, '/__image-cache/stats');
     const bodyBytes = Object.values(bodies).reduce((s, n) => s + n, 0);
     const recordBytes = records.reduce((s, r) => s + r.bytes, 0);
     expect(stats.evictions).toBeGreaterThan(0);
@@ -269,5 +273,28 @@ describe('service worker in Chromium: a failing warm-up URL and endpoint access'
     expect(await getJson<Entry[]>(tab, '/__image-cache/entries')).toEqual([]);
     await page.close();
     await tab.close();
+  });
+});
+
+describe.each(['sieve', 's3fifo', 'gdsf'])('service worker in Chromium with policy %s', (policy) => {
+  let env: Env;
+  const maxBytes = 250 * 1024;
+  beforeAll(async () => {
+    env = await setupEnv({ cacheName: CACHE_NAME, maxBytes, maxEntryBytes: 150 * 1024, writeBehindMs: 100, policy });
+  });
+  afterAll(() => env?.close());
+
+  it('runsThePolicyWithinTheBudget', async () => {
+    const page = await openControlled(env);
+    for (let i = 0; i < env.images.length; i += 8) await loadImages(page, env.images.slice(i, i + 8).map((img) => img.url));
+    await settle(page);
+    const stats = await getJson<Stats & { policy: string }>(page, '/__image-cache/stats');
+    const { bodies, records } = await readStores(page, CACHE_NAME);
+    expect(stats.policy).toBe(policy);
+    expect(stats.evictions).toBeGreaterThan(0);
+    expect(stats.bytesUsed).toBeLessThanOrEqual(maxBytes);
+    expect(stats.bytesUsed).toBe(Object.values(bodies).reduce((s, n) => s + n, 0));
+    expect(stats.bytesUsed).toBe(records.reduce((s, r) => s + r.bytes, 0));
+    await page.close();
   });
 });
