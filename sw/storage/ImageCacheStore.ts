@@ -6,6 +6,8 @@
 export class ImageCacheStore {
   readonly cacheName: string;
   #cache: Promise<Cache> | null = null;
+  /** The opened cache once known, so a hit costs one `match` and no extra await. */
+  #opened: Cache | null = null;
 
   /** @param cacheName The Cache Storage cache holding the bodies. */
   constructor(cacheName: string) {
@@ -15,16 +17,21 @@ export class ImageCacheStore {
   #open(): Promise<Cache> {
     if (!this.#cache) {
       this.#cache = caches.open(this.cacheName);
-      this.#cache.catch(() => {
-        this.#cache = null;
-      });
+      this.#cache.then(
+        (cache) => {
+          this.#opened = cache;
+        },
+        () => {
+          this.#cache = null;
+        },
+      );
     }
     return this.#cache;
   }
 
   /** The stored response for `url`, or `undefined`. [MDN Cache.match](https://developer.mozilla.org/docs/Web/API/Cache/match) */
-  async match(url: string): Promise<Response | undefined> {
-    return (await this.#open()).match(url);
+  match(url: string): Promise<Response | undefined> {
+    return this.#opened ? this.#opened.match(url) : this.#open().then((cache) => cache.match(url));
   }
 
   /**
@@ -48,6 +55,7 @@ export class ImageCacheStore {
   /** Drops the whole cache. */
   async clear(): Promise<void> {
     this.#cache = null;
+    this.#opened = null;
     await caches.delete(this.cacheName);
   }
 }

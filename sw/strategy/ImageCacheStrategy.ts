@@ -1,5 +1,4 @@
 import type { RouteHandlerCallbackOptions, RouteHandlerObject } from 'workbox-core/types.js';
-import { ageSeconds } from '../policy/freshness.ts';
 import type { Seconds } from '../policy/types.ts';
 import { cacheKey, type ImageCache } from '../storage/ImageCache.ts';
 import { declaredLength, whyNotStorable } from '../storage/storable.ts';
@@ -98,13 +97,11 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return this.#passThrough(request, 'index-unavailable', t0);
     }
     if (found.result === 'hit') {
-      const now = this.#cache.now();
-      const response = withCacheStatus(found.response, cacheStatus('hit', { ttl: (found.entry.expiresAt - now) / 1000 }), {
-        durMs: performance.now() - t0,
-        desc: 'hit',
-      });
-      response.headers.set('Age', String(ageSeconds(found.entry.storedAt, now)));
-      return response;
+      // Served exactly as stored: the body carries `Cache-Status: sw-image-cache; hit` and its
+      // `Server-Timing` (see storedHeaders), so no Response is rebuilt on the hot path. Bodies
+      // stored by an older version lack them and are decorated the slow way.
+      if (found.response.headers.has('cache-status')) return found.response;
+      return withCacheStatus(found.response, cacheStatus('hit'), this.#timing(t0, 'hit'));
     }
     if (found.result === 'stale') return this.#revalidate(event, request, url, key, found.response, found.entry, rules, t0);
     return this.#miss(event, request, url, key, rules, t0);

@@ -37,6 +37,13 @@ export function withCacheStatus(
   if (response.type === 'opaque' || response.type === 'opaqueredirect' || response.type === 'error') return response;
   const headers = new Headers(response.headers);
   headers.set('Cache-Status', status);
-  if (timing) headers.append('Server-Timing', `${CACHE_STATUS_NAME};dur=${timing.durMs.toFixed(2)};desc="${timing.desc}"`);
+  // Replace our own Server-Timing entry (a stored body carries the hit's), keep the server's.
+  const others = (headers.get('Server-Timing') ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '' && !m.startsWith(CACHE_STATUS_NAME));
+  if (timing) others.push(`${CACHE_STATUS_NAME};dur=${timing.durMs.toFixed(2)};desc="${timing.desc}"`);
+  if (others.length) headers.set('Server-Timing', others.join(', '));
+  else headers.delete('Server-Timing');
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

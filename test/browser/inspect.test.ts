@@ -274,7 +274,7 @@ describe('page client and events against a live worker', () => {
       await sleep(200);
     }
     expect(timings[0]).toMatch(/(^|, )sw-image-cache;dur=\d+(\.\d+)?;desc="miss"/);
-    expect(timings[1]).toMatch(/(^|, )sw-image-cache;dur=\d+(\.\d+)?;desc="hit"/);
+    expect(timings[1]).toMatch(/(^|, )sw-image-cache;desc="hit"/); // a hit is served as stored: nothing timed
   });
 });
 

@@ -39,7 +39,8 @@ describe('ImageCacheStrategy', () => {
     expect((await first.response.arrayBuffer()).byteLength).toBe(100);
     await first.event.drain();
     const second = await handle();
-    expect(second.response.headers.get('cache-status')).toBe('sw-image-cache; hit; ttl=60');
+    expect(second.response.headers.get('cache-status')).toBe('sw-image-cache; hit');
+    expect(Number(second.response.headers.get('x-sw-image-cache-expires'))).toBe(cache.now() + 60_000); // expiry travels with the body
     expect((await second.response.arrayBuffer()).byteLength).toBe(100);
     expect(net.calls.length).toBe(1);
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, stored: 1 });
