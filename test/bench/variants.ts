@@ -22,7 +22,7 @@ import type { WorkerBundle } from './bundles.ts';
 import { BENCH_IMAGE_DIR, tinyPng, type BenchImage } from './images.ts';
 
 /** The five variants of the comparison, in table order. */
-export const VARIANT_NAMES = ['network', 'http-cache', 'bare', 'workbox', 'ours'] as const;
+export const VARIANT_NAMES = ['network', 'http-cache', 'bare', 'workbox', 'ours', 'ours-mem'] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 /** One running variant. */
@@ -43,6 +43,7 @@ export const CACHE_NAMES: Record<string, string> = {
   bare: 'bench-bare',
   workbox: 'bench-workbox-images',
   ours: 'sw-image-cache-images',
+  'ours-mem': 'sw-image-cache-images',
   'ours-profile': 'sw-image-cache-images',
 };
 
