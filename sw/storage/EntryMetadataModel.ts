@@ -38,6 +38,8 @@ export interface EntryRecord {
   /** Validators for conditional revalidation (RFC 9110 §8.8): `ETag` and `Last-Modified`, when the response had them. */
   etag: string | null;
   lastModified: string | null;
+  /** An opaque (cross-origin `no-cors`) body, stored on a route that opted in; `bytes` is the route's assumed size. */
+  opaque?: boolean;
 }
 
 /** Small persisted facts about the worker that wrote the stores. */

@@ -363,7 +363,8 @@ export class ImageCache {
       }
       if (r.state === 'pending') {
         const body = await this.#bodies.match(r.url);
-        const length = body ? (await body.arrayBuffer()).byteLength : -1;
+        // An opaque body cannot be measured: its presence completes the write.
+        const length = body ? (r.opaque ? r.bytes : (await body.arrayBuffer()).byteLength) : -1;
         if (length === r.bytes) {
           const committed: EntryRecord = { ...r, state: 'committed' };
           commit.push(committed);
@@ -658,10 +659,24 @@ export class ImageCache {
     return this.#enqueue(() => this.#write(key, body, headers, options));
   }
 
-  async #write(key: string, body: ArrayBuffer, headers: Headers, options: PutOptions): Promise<PutResult> {
+  /**
+   * Stores an opaque (cross-origin `no-cors`) response, which cannot be read or measured, counting
+   * it as `assumedBytes` against the budget. Only for routes that opt in (`opaqueBytes`): the real
+   * size is unknown (browsers also pad opaque responses in quota accounting), so `bytesUsed` is
+   * only as true as the assumption, and such a body cannot be checked against its record.
+   */
+  putOpaque(url: string, response: Response, assumedBytes: Bytes, options: PutOptions = {}): Promise<PutResult> {
+    const key = cacheKey(url);
+    void this.ready().catch(() => {});
+    if (!(assumedBytes > 0) || !this.index.admissible(assumedBytes)) return Promise.resolve(this.#notStored('too-large'));
+    return this.#enqueue(() => this.#write(key, response, new Headers(), options, assumedBytes));
+  }
+
+  async #write(key: string, body: ArrayBuffer | Response, headers: Headers, options: PutOptions, assumedBytes = 0): Promise<PutResult> {
     // Never write without the index: the budget could not be kept (recovery failed, e.g. IndexedDB blocked).
     if (!this.#indexLoaded) return this.#notStored('write-failed');
-    const bytes = body.byteLength;
+    const opaque = body instanceof Response;
+    const bytes = opaque ? assumedBytes : body.byteLength;
     const now = this.#now();
     // Replacing an entry: its old bytes leave the budget before the new ones are reserved.
     if (this.index.has(key)) {
@@ -681,9 +696,10 @@ export class ImageCache {
       expiresAt: expiresAtMs(now, options.maxAgeSeconds ?? this.maxAgeSeconds),
       kind: options.kind ?? 'runtime',
       revision: options.revision ?? null,
-      contentType: headers.get('content-type') ?? 'application/octet-stream',
+      contentType: headers.get('content-type') ?? (opaque ? 'opaque' : 'application/octet-stream'),
       etag: headers.get('etag'),
       lastModified: headers.get('last-modified'),
+      ...(opaque ? { opaque: true } : {}),
     };
     this.#records.set(key, record);
     try {
@@ -708,16 +724,19 @@ export class ImageCache {
       return { ...this.#notStored(quota ? 'quota' : 'write-failed'), evicted: victims };
     }
     this.#stats.stored++;
-    if (this.#memory) this.#remember(key, body, storedHeaders(headers, record));
+    if (this.#memory && !opaque) this.#remember(key, body, storedHeaders(headers, record));
     if (this.index.bytes > this.#stats.peakBytes) this.#stats.peakBytes = this.index.bytes;
     this.#markStatsDirty();
     this.#emit({ type: 'stored', url: key, bytes, kind: record.kind });
     return { stored: true, bytes, evicted: victims, bytesAfter: this.index.bytes };
   }
 
-  async #putBodyWithQuotaRetry(key: string, body: ArrayBuffer, headers: Headers, record: EntryRecord): Promise<void> {
-    const h = storedHeaders(headers, record);
-    const make = () => new Response(body, { status: 200, statusText: 'OK', headers: h });
+  async #putBodyWithQuotaRetry(key: string, body: ArrayBuffer | Response, headers: Headers, record: EntryRecord): Promise<void> {
+    // An opaque response is stored as it is (its headers cannot be changed); a clone per attempt.
+    const make =
+      body instanceof Response
+        ? () => body.clone()
+        : ((h) => () => new Response(body, { status: 200, statusText: 'OK', headers: h }))(storedHeaders(headers, record));
     try {
       await this.#bodies.put(key, make());
     } catch (e) {

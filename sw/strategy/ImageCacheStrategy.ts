@@ -12,6 +12,8 @@ export interface RouteRules {
   crossOrigin?: boolean;
   /** Store responses to requests carrying an `Authorization` header. @default false */
   storeAuthorized?: boolean;
+  /** Store opaque responses, each counted as this many bytes (needs `crossOrigin`). @default none */
+  opaqueBytes?: number;
 }
 
 /** Options of an {@link ImageCacheStrategy}. */
@@ -147,6 +149,13 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       resolveShared(null);
       done();
       return this.#offline(request, error, t0);
+    }
+    if (response.type === 'opaque' && rules.opaqueBytes && rules.crossOrigin && response.status === 0) {
+      // Opted in: stored unread, counted as the route's assumed size. No header can be added.
+      resolveShared(null);
+      done();
+      event.waitUntil(this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }));
+      return response;
     }
     const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
     if (reason) {

@@ -56,6 +56,8 @@ describe('resolveConfig', () => {
     [{ maxBytes: 100, warmup: { concurrency: 0 } }, 'warmup.concurrency', /≥ 1/],
     [{ maxBytes: 100, warmup: { sources: [{ urlPrefix: '/x/' }] } }, 'warmup.sources[0].directory', /required/],
     [{ maxBytes: 100, policy: 'mru' }, 'policy', /must be one of/],
+    [{ maxBytes: 100, routes: [{ pattern: 'a', opaqueBytes: 50 }] }, 'routes[0].opaqueBytes', /needs crossOrigin: true/],
+    [{ maxBytes: 100, routes: [{ pattern: 'a', crossOrigin: true, opaqueBytes: 0 }] }, 'routes[0].opaqueBytes', /≥ 1 bytes/],
   ])('rejects %j naming the key', async (input, key, reason) => {
     const error = await expectError(() => resolveConfig(input), 'invalid-config', key);
     expect(String(error.details.reason)).toMatch(reason);
