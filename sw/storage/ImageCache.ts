@@ -357,9 +357,15 @@ export class ImageCache {
     let rolledBackPending = 0;
     for (const r of records) {
       if (!bodies.has(r.url)) {
-        dropRecords.push(r.url);
-        if (r.state === 'pending') rolledBackPending++;
-        continue;
+        // `keys()` can miss bodies written moments before from another context (seen in Chromium
+        // right after a wake): confirm with a lookup before dropping a record.
+        if (await this.#bodies.match(r.url)) {
+          bodies.add(r.url);
+        } else {
+          dropRecords.push(r.url);
+          if (r.state === 'pending') rolledBackPending++;
+          continue;
+        }
       }
       if (r.state === 'pending') {
         const body = await this.#bodies.match(r.url);
