@@ -66,7 +66,6 @@ const origin = scopeUrl.origin;
 const apiPath = `${scopeUrl.pathname}${API_PREFIX}`;
 const routes = config.routes.map((r) => ({ ...r, re: new RegExp(r.pattern) }));
 const shellUrls = new Set(manifest.shell.map((e) => new URL(e.url, scopeUrl).href));
-const dev = process.env.NODE_ENV !== 'production';
 
 const errors = new ErrorLog();
 const broadcaster = new EventBroadcaster();
@@ -85,8 +84,8 @@ const cache = new ImageCache({
       errors.add(event.at, event.operation, event.message);
       // Quota pressure: re-check the quota with the next response (maintenance runs in waitUntil).
       if (event.message.startsWith('QuotaExceededError')) lastMaintenanceAt = Number.NEGATIVE_INFINITY;
-      if (dev) logger.warn(`${event.operation} failed${event.url ? ` for ${event.url}` : ''}: ${event.message}`);
-    } else if (dev && event.type === 'evicted') {
+      if (process.env.NODE_ENV !== 'production') logger.warn(`${event.operation} failed${event.url ? ` for ${event.url}` : ''}: ${event.message}`);
+    } else if (process.env.NODE_ENV !== 'production' && event.type === 'evicted') {
       logger.debug(`${event.reason}: ${event.url} (${event.bytes} bytes)`);
     }
   },
@@ -113,7 +112,7 @@ async function clampToQuota(): Promise<void> {
   const ours = cache.stats().bytesUsed;
   const allowed = Math.floor((estimate.quota - estimate.usage + ours) * 0.9);
   await cache.setEffectiveMaxBytes(allowed);
-  if (dev && allowed < config.maxBytes) logger.warn(`storage quota clamps the budget to ${allowed} bytes (maxBytes ${config.maxBytes})`);
+  if (process.env.NODE_ENV !== 'production' && allowed < config.maxBytes) logger.warn(`storage quota clamps the budget to ${allowed} bytes (maxBytes ${config.maxBytes})`);
 }
 
 /** Periodic work, at most every `sweepIntervalSeconds`: expiry sweep and quota check. */
@@ -165,7 +164,7 @@ self.addEventListener('install', (event) => {
         return null;
       });
       await cache.flush();
-      if (dev) logger.log(`install: precached ${JSON.stringify(warmup)}`);
+      if (process.env.NODE_ENV !== 'production') logger.log(`install: precached ${JSON.stringify(warmup)}`);
     })(),
   );
 });
@@ -178,7 +177,7 @@ self.addEventListener('activate', (event) => {
       try {
         const report = await cache.recover();
         if (report.previousCacheName) await caches.delete(`${report.previousCacheName}-shell`);
-        if (dev) logger.log(`activate: recovery ${JSON.stringify(report)}`);
+        if (process.env.NODE_ENV !== 'production') logger.log(`activate: recovery ${JSON.stringify(report)}`);
         await maintenance();
         await cache.flush();
       } catch (e) {

@@ -125,3 +125,21 @@ describe('npm run build', () => {
     await expectError(() => build({ root: dir, configPath: 'bad.json', log: false }), 'invalid-config', 'routes[0].maxAgeSecs');
   });
 });
+
+describe('production and development builds', () => {
+  let out: string;
+  afterEach(() => rm(out, { recursive: true, force: true }));
+
+  it.each([
+    ['production', false],
+    ['development', true],
+  ] as const)('a %s build keeps workbox-core logging only in development', async (mode, logs) => {
+    out = await mkdtemp(path.join(os.tmpdir(), 'build-mode-'));
+    await build({ config: { maxBytes: 1000 }, outDir: out, demo: false, log: false, mode });
+    const { readFile } = await import('node:fs/promises');
+    const sw = await readFile(path.join(out, 'sw.js'), 'utf8');
+    // Dev-only branches compile out of production (Workbox style): our log lines and the logger.
+    expect(sw.includes('activate: recovery'), mode).toBe(logs);
+    expect(sw.includes('%cworkbox'), mode).toBe(logs);
+  });
+});
