@@ -176,6 +176,14 @@ export class EntryMetadataModel {
     return this.putMany([record]);
   }
 
+  /** Deletes records by URL and writes one record, in one transaction (a put with its victims). */
+  async replace(deleted: readonly string[], record: EntryRecord): Promise<void> {
+    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
+    for (const u of deleted) void tx.store.delete(u);
+    void tx.store.put(record);
+    await tx.done;
+  }
+
   /** Deletes records by URL in one transaction. */
   async deleteMany(urls: readonly string[]): Promise<void> {
     if (urls.length === 0) return;

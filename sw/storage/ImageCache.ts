@@ -15,18 +15,18 @@
  *   0. The body is read in full first, so its exact length is known (bytes come from the body).
  *   1. Reserve: CacheIndex.admit(url, bytes) chooses the victims and counts the new entry
  *      (in memory, synchronously): committed + pending bytes ≤ maxBytes holds from here (invariant 1).
- *   2. For each victim, one at a time: delete its record, then its body.
- *   3. Write the record with state 'pending' (DiskLruCache's DIRTY line).
- *   4. Write the body to Cache Storage.
+ *   2+3. One IndexedDB transaction deletes the victims' records and writes the new record with
+ *      state 'pending' (DiskLruCache's DIRTY line).
+ *   2+4. The victims' bodies are deleted while the new body is written to Cache Storage.
  *   5. Rewrite the record with state 'committed' (CLEAN).
  *   A failure in 3–5 rolls back: the body and the record are deleted and the reservation released.
  *
  * Recovery (on `activate`, and on the first use after the worker wakes: `ready()`), handles a
  * worker killed between any two steps above:
- *   - a record without a body is dropped (killed between 2 and 4, or before 2's body delete);
+ *   - a record without a body is dropped (killed after 2+3, before the new body was written);
  *   - a 'pending' record with a body of exactly `bytes` bytes is committed (killed between 4 and 5);
  *     with a body of another length, both are deleted;
- *   - a body without a record is deleted (killed between 2's two deletes);
+ *   - a body without a record is deleted (a victim whose body delete had not run yet);
  *   - then expired entries are removed and the budget re-applied (the limits may have changed);
  *   - bytesUsed is recomputed from the surviving records (invariant 2).
  *
@@ -709,20 +709,28 @@ export class ImageCache {
     };
     this.#records.set(key, record);
     try {
-      // 2. Victims, one at a time: record then body.
-      for (const victim of victims) await this.#deleteStored(victim, 'evict');
-      // 3. Pending record.
-      await this.#metadata.put(record);
-      // 4. Body.
-      await this.#putBodyWithQuotaRetry(key, body, headers, record);
+      // 2 + 3. One IndexedDB transaction deletes the victims' records and writes the pending one.
+      for (const victim of victims) this.#forgetStored(victim, 'evict');
+      await this.#metadata.replace(victims, record);
+      // 2 + 4. The victims' bodies go while the new body is written (a crash in between leaves
+      // only bodies without records, which recovery deletes).
+      await Promise.all([
+        ...victims.map((victim) => this.#bodies.delete(victim)),
+        this.#putBodyWithQuotaRetry(key, body, headers, record),
+      ]);
       // 5. Commit.
       record.state = 'committed';
       await this.#metadata.put({ ...record });
     } catch (e) {
-      // Roll back: nothing of this entry may survive half-written.
+      // Roll back: nothing of this entry may survive half-written, and the victims (already out
+      // of memory) must be out of both stores too.
       this.index.remove(key);
       this.#records.delete(key);
       this.#forget(key);
+      if (victims.length) {
+        await this.#metadata.deleteMany(victims).catch(() => {});
+        await Promise.all(victims.map((v) => this.#bodies.delete(v).catch(() => false)));
+      }
       await this.#bodies.delete(key).catch(() => false);
       await this.#metadata.deleteMany([key]).catch(() => {});
       const quota = e instanceof DOMException && e.name === 'QuotaExceededError';
@@ -888,12 +896,17 @@ export class ImageCache {
 
   /** Deletes a stored entry (already removed from the index): record first, then body. */
   async #deleteStored(key: string, reason: RemovalReason): Promise<void> {
+    this.#forgetStored(key, reason);
+    await this.#metadata.deleteMany([key]);
+    await this.#bodies.delete(key);
+  }
+
+  /** The in-memory half of removing a stored entry (already out of the index): records, copies, counters, events. */
+  #forgetStored(key: string, reason: RemovalReason): void {
     const r = this.#records.get(key);
     this.#records.delete(key);
     this.#forget(key);
     this.#dirtyAccess.delete(key);
-    await this.#metadata.deleteMany([key]);
-    await this.#bodies.delete(key);
     if (reason === 'evict' || reason === 'purge') this.#stats.evictions++;
     if (reason === 'expire') this.#stats.expirations++;
     this.#markStatsDirty();

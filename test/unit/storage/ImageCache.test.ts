@@ -199,6 +199,20 @@ describe('ImageCache (Node: fake-indexeddb + undici Cache API)', () => {
     expect(cache.stats()).toMatchObject({ bytesUsed: 100, errors: 1 });
   });
 
+  it('aFailedBodyWriteAfterEvictingLeavesBothStoresConsistent', async () => {
+    const bodies = new FaultyCacheStore(CACHE);
+    bodies.failWith = () => new DOMException('disk on fire', 'UnknownError');
+    const { cache, metadata } = makeCache({ bodies, maxBytes: 200 });
+    await cache.put(u('a'), imageResponse(100));
+    await cache.put(u('b'), imageResponse(100));
+    bodies.failPuts = 1;
+    const put = await cache.put(u('c'), imageResponse(100)); // evicts a, then the body write fails
+    expect(put).toMatchObject({ stored: false, reason: 'write-failed', evicted: [u('a')] });
+    const { records } = await expectConsistent(cache, metadata);
+    expect(records.map((r) => r.url)).toEqual([u('b')]);
+    expect(cache.stats()).toMatchObject({ bytesUsed: 100, entries: 1, evictions: 1 });
+  });
+
   it('onQuotaExceededPurgesAndRetriesOnce', async () => {
     const bodies = new FaultyCacheStore(CACHE);
     const { cache, metadata } = makeCache({ bodies });
