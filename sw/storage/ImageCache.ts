@@ -647,21 +647,26 @@ export class ImageCache {
       this.#error(key, 'read-body', e);
       return this.#notStored('write-failed');
     }
-    const declared = declaredLength(response);
-    if (declared !== null && declared !== buffer.byteLength) return this.#notStored('length-mismatch');
-    if (!this.index.admissible(buffer.byteLength)) return this.#notStored('too-large');
     return this.putBody(key, buffer, response.headers, options);
   }
 
   /**
-   * Stores an already-read, already-validated body (used by the route handler, which reads the
-   * body once for the store and for collapsed followers). Runs the write protocol in the queue.
+   * Stores an already-read body of a response that passed {@link whyNotStorable} (the route
+   * handler reads a body once, for the store and for collapsed followers). Checks what only the
+   * read body can tell: its length against `Content-Length` and `maxEntryBytes` (a rejected body
+   * counts as bypassed). Runs the write protocol in the queue.
    */
   putBody(url: string, body: ArrayBuffer, headers: Headers, options: PutOptions = {}): Promise<PutResult> {
     const key = cacheKey(url);
     // Recovery is queued before any write (a cold worker may not have started it yet).
     void this.ready().catch(() => {});
-    if (!this.index.admissible(body.byteLength)) return Promise.resolve(this.#notStored('too-large'));
+    const declared = declaredLength(headers);
+    const rejected: NotStorableReason | null =
+      declared !== null && declared !== body.byteLength ? 'length-mismatch' : !this.index.admissible(body.byteLength) ? 'too-large' : null;
+    if (rejected) {
+      this.#count('bypassed');
+      return Promise.resolve(this.#notStored(rejected));
+    }
     return this.#enqueue(() => this.#write(key, body, headers, options));
   }
 

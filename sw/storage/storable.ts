@@ -32,7 +32,7 @@ export function whyNotStorable(response: Response, maxEntryBytes: number): NotSt
   if (cc && /(^|,)\s*no-store\s*(,|$)/i.test(cc)) return 'no-store';
   const vary = response.headers.get('vary');
   if (vary && vary.split(',').some((v) => v.trim() === '*')) return 'vary-star';
-  const length = declaredLength(response);
+  const length = declaredLength(response.headers);
   if (length !== null && length > maxEntryBytes) return 'too-large';
   return null;
 }
@@ -42,10 +42,10 @@ export function whyNotStorable(response: Response, maxEntryBytes: number): NotSt
  * not comparable with the decoded body: with a `Content-Encoding` (gzip, br, …) the header counts
  * the encoded bytes, while `fetch()` hands the worker the decoded body (RFC 9110 §8.6).
  */
-export function declaredLength(response: Response): number | null {
-  const encoding = response.headers.get('content-encoding');
+export function declaredLength(headers: Headers): number | null {
+  const encoding = headers.get('content-encoding');
   if (encoding && encoding.trim().toLowerCase() !== 'identity') return null;
-  const raw = response.headers.get('content-length');
+  const raw = headers.get('content-length');
   if (raw === null || !/^\s*\d+\s*$/.test(raw)) return null;
   return Number(raw);
 }

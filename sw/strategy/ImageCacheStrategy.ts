@@ -1,7 +1,7 @@
 import type { RouteHandlerCallbackOptions, RouteHandlerObject } from 'workbox-core/types.js';
 import type { Seconds } from '../policy/types.ts';
 import { cacheKey, type ImageCache } from '../storage/ImageCache.ts';
-import { declaredLength, whyNotStorable } from '../storage/storable.ts';
+import { whyNotStorable } from '../storage/storable.ts';
 import { cacheStatus, withCacheStatus } from './cacheStatus.ts';
 
 /** What the route a URL matched allows (from the config's `routes`). */
@@ -173,7 +173,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     return withCacheStatus(response, cacheStatus('fwd=miss', { stored: true }), this.#timing(t0, 'miss'));
   }
 
-  /** Reads the body once, shares it with collapsed followers, and stores it. */
+  /** Reads the body once, shares it with collapsed followers, and hands it to the cache to store. */
   async #store(
     key: string,
     response: Response,
@@ -181,17 +181,8 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     resolveShared: (shared: SharedBody | null) => void,
   ): Promise<void> {
     const body = await response.arrayBuffer();
-    const declared = declaredLength(response);
-    if (declared !== null && declared !== body.byteLength) {
-      resolveShared(null);
-      this.#cache.count('bypassed');
-      return;
-    }
+    // Followers get exactly what the leader's page got; whether it is stored is putBody's call.
     resolveShared({ body, status: response.status, statusText: response.statusText, headers: response.headers });
-    if (!this.#cache.index.admissible(body.byteLength)) {
-      this.#cache.count('bypassed');
-      return;
-    }
     await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: rules.maxAgeSeconds });
   }
 

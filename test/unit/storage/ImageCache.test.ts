@@ -461,3 +461,27 @@ describe('memory tier', () => {
     expect(cache.stats().memoryTier).toMatchObject({ entries: 1, bytes: 100 });
   });
 });
+
+describe('invariant 4: no blocking bookkeeping', () => {
+  it('aHitNeverWaitsOnAnIndexedDbWrite', async () => {
+    class StuckWrites extends EntryMetadataModel {
+      stuck = false;
+      writes = 0;
+      override async writeBehind(...args: Parameters<EntryMetadataModel['writeBehind']>) {
+        this.writes++;
+        if (this.stuck) return new Promise<void>(() => {}); // an IndexedDB write that never completes
+        return super.writeBehind(...args);
+      }
+    }
+    const metadata = new StuckWrites('test-db');
+    const { cache } = makeCache({ metadata, writeBehindMs: 0 });
+    await cache.put(u('a'), imageResponse(100));
+    metadata.stuck = true;
+    expect((await cache.lookup(u('a'))).result).toBe('hit');
+    void cache.flush(); // the write-behind batch hangs
+    await new Promise((r) => setTimeout(r, 10));
+    expect(metadata.writes).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) expect((await cache.lookup(u('a'))).result).toBe('hit');
+    expect(cache.stats().hits).toBe(4);
+  });
+});
