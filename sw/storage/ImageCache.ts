@@ -124,6 +124,8 @@ export interface PutOptions {
   kind?: EntryRecord['kind'];
   /** Content revision (precache). @default null */
   revision?: string | null;
+  /** Why an existing entry for the URL is removed: `expire` when an expired entry is refetched. @default "revision" */
+  replaces?: 'revision' | 'expire';
 }
 
 /** What a put did (lru-cache style status object). */
@@ -692,7 +694,7 @@ export class ImageCache {
     // Replacing an entry: its old bytes leave the budget before the new ones are reserved.
     if (this.index.has(key)) {
       this.index.remove(key);
-      await this.#deleteStored(key, 'revision');
+      await this.#deleteStored(key, options.replaces ?? 'revision');
     }
     // 1. Reserve.
     const { admitted, victims } = this.index.admit(key, bytes);

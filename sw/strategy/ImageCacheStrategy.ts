@@ -179,11 +179,12 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     response: Response,
     rules: RouteRules,
     resolveShared: (shared: SharedBody | null) => void,
+    replaces?: 'expire',
   ): Promise<void> {
     const body = await response.arrayBuffer();
     // Followers get exactly what the leader's page got; whether it is stored is putBody's call.
     resolveShared({ body, status: response.status, statusText: response.statusText, headers: response.headers });
-    await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: rules.maxAgeSeconds });
+    await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
   }
 
   async #revalidate(
@@ -222,7 +223,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, detail: reason }), this.#timing(t0, 'stale'));
     }
     const forStore = response.clone();
-    event.waitUntil(this.#store(key, forStore, rules, () => {}).catch(() => {}));
+    event.waitUntil(this.#store(key, forStore, rules, () => {}, 'expire').catch(() => {}));
     return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, stored: true }), this.#timing(t0, 'stale'));
   }
 

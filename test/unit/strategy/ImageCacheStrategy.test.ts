@@ -207,3 +207,32 @@ describe('hooks', () => {
     expect(await new EntryMetadataModel('rename-db').getAll()).toEqual([]);
   });
 });
+
+describe('refetching an expired entry', () => {
+  it('replacesItWithReasonExpire', async () => {
+    const clock = new Clock();
+    const removed: string[] = [];
+    const cache = new ImageCache({
+      cacheName: 'refetch-test',
+      maxBytes: 10_000,
+      maxAgeSeconds: 60,
+      now: clock.now,
+      metadata: new EntryMetadataModel('refetch-db'),
+      plugins: [{ evicted: (e) => removed.push(e.reason) }],
+    });
+    let version = 1;
+    const strategy = new ImageCacheStrategy({ cache, fetch: async () => imageResponse(10 * version) });
+    const run = async () => {
+      const event = new FakeEvent();
+      const response = await strategy.handle({ event: event.asEvent(), request: new Request(URL_A), url: new URL(URL_A) });
+      await event.drain();
+      return response;
+    };
+    await run();
+    clock.advance(61_000);
+    version = 2; // no validators: the refetch returns a new 200 body
+    expect((await run()).headers.get('cache-status')).toBe('sw-image-cache; fwd=stale; fwd-status=200; stored');
+    expect(removed).toEqual(['expire']);
+    expect(cache.stats()).toMatchObject({ expirations: 1, bytesUsed: 20, entries: 1 });
+  });
+});
