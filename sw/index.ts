@@ -32,6 +32,7 @@ import { EventBroadcaster } from './api/EventBroadcaster.ts';
 import { ErrorLog, healthReport } from './api/Health.ts';
 import { cacheKey, ImageCache } from './storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from './strategy/ImageCacheStrategy.ts';
+import { storedResponseHeaders } from './strategy/storedHeaders.ts';
 import { precacheImages, precacheShell, type WarmupReport } from './warmup/precache.ts';
 
 declare const self: ServiceWorkerGlobalScope & { imageCache?: ImageCache };
@@ -78,6 +79,7 @@ const cache = new ImageCache({
   policy: makePolicy(),
   writeBehindMs: config.writeBehindMs,
   memoryTierBytes: config.memoryTierBytes,
+  storedHeaders: storedResponseHeaders,
   onEvent(event) {
     broadcaster.push(event);
     if (event.type === 'error') {
