@@ -765,7 +765,7 @@ export class ImageCache {
     const make =
       body instanceof Response
         ? () => body.clone()
-        : ((h) => () => new Response(body, { status: 200, statusText: 'OK', headers: h }))(storedHeaders(headers, record));
+        : ((h) => () => new Response(body, { status: 200, statusText: 'OK', headers: h }))(this.#storedHeaders(headers, record));
     try {
       await this.#bodies.put(key, make());
     } catch (e) {
