@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { imageResponse } from '../../helpers/fakes.ts';
-import { ControlledBody, URL_A, settled, setup, tick } from './harness.ts';
+import { ControlledBody, settled, setup, tick } from './harness.ts';
 
 /** A network whose responses wait for `release()`. */
 function gated() {
