@@ -1,4 +1,5 @@
 /// <reference lib="webworker" />
+import { storedResponseHeaders } from '../strategy/storedHeaders.ts';
 import { logger } from 'workbox-core/_private/logger.js';
 import { Route, registerRoute } from 'workbox-routing';
 import { API_PREFIX, handleApiRequest, handleMessage, type ApiContext } from '../api/endpoints.ts';
@@ -82,6 +83,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     policy: createPolicy(config.policy),
     writeBehindMs: config.writeBehindMs,
     memoryTierBytes: config.memoryTierBytes,
+    storedHeaders: storedResponseHeaders,
     onEvent(event) {
       broadcaster.push(event);
       if (event.type === 'error') {
