@@ -76,8 +76,17 @@ export interface ImageCacheConfig {
   fallbackImage?: string;
   /** Replacement policy (`lru` unless you have measured better with `npm run replay`). @default "lru" */
   policy?: PolicyName;
-  /** Files of the built app (relative to `dist/`) precached as the offline app shell. @default [] */
+  /**
+   * URLs of the app's files precached as the offline app shell (standalone worker only). Each is
+   * found in `shellRoot` when set, else in the output folder. @default []
+   */
   shell?: string[];
+  /**
+   * The folder of the host site whose files the `shell` URLs name (`/` is its root), relative to
+   * the config file (standalone build only). A missing file fails the build naming the entry.
+   * @default none (the build's output folder)
+   */
+  shellRoot?: string;
   /** URL served for navigations when the network fails (must be in `shell`). @default none */
   navigateFallback?: string;
   /** Access times and statistics are written behind at most this often, in milliseconds. @default 1000 */
@@ -126,6 +135,7 @@ export interface ResolvedConfig {
   fallbackImage: string | null;
   policy: PolicyName;
   shell: string[];
+  shellRoot: string | null;
   navigateFallback: string | null;
   writeBehindMs: Milliseconds;
   sweepIntervalSeconds: Seconds;
@@ -159,6 +169,7 @@ const KNOWN_KEYS = new Set([
   'fallbackImage',
   'policy',
   'shell',
+  'shellRoot',
   'navigateFallback',
   'writeBehindMs',
   'sweepIntervalSeconds',
@@ -343,6 +354,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     fallbackImage,
     policy: policy as PolicyName,
     shell: shellIn as string[],
+    shellRoot: optionalString(raw.shellRoot, 'shellRoot'),
     navigateFallback,
     writeBehindMs,
     sweepIntervalSeconds,
