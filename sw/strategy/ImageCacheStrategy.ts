@@ -59,7 +59,7 @@ interface Flight {
   outcome: Promise<Outcome>;
 }
 
-/** The leader's handle on its {@link Flight}. */
+/** The leader's handle on its `Flight`. */
 interface Lead {
   flight: Flight;
   resolve: (o: Outcome) => void;
@@ -135,6 +135,19 @@ interface Ctx {
  *   this request (store, renewal) has settled, in `event.waitUntil`. Return ignored.
  * Not called: `cacheKeyWillBeUsed` (keys are normalised URLs, which the budget and the metadata
  * rely on) and `cacheDidUpdate` (listen to the cache's `stored` event instead).
+ *
+ * @example
+ * ```ts
+ * import { registerRoute } from 'workbox-routing';
+ * const cache = new ImageCache({ maxBytes: 50 * 1024 * 1024, storedHeaders: storedResponseHeaders });
+ * registerRoute(
+ *   ({ request }) => request.destination === 'image',
+ *   new ImageCacheStrategy({
+ *     cache,
+ *     plugins: [{ cacheWillUpdate: async ({ response }) => (response.headers.has('x-private') ? null : response) }],
+ *   }),
+ * );
+ * ```
  */
 export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #cache: ImageCache;
