@@ -84,6 +84,12 @@ export interface ImageCacheOptions {
    * @default 0 (off)
    */
   memoryTierBytes?: Bytes;
+  /**
+   * The headers a body is stored with, from the network's headers and the entry's record (the
+   * route handler passes `storedResponseHeaders` from `sw/strategy/storedHeaders.ts`, which adds
+   * the display headers a hit is served with). @default the built-in storedHeaders below
+   */
+  storedHeaders?: (headers: Headers, record: EntryRecord) => Headers;
 }
 
 /** An event as emitted by the cache (the `at` time is added when it is emitted). */
@@ -213,6 +219,7 @@ export class ImageCache {
   readonly #bodies: ImageCacheStore;
   readonly #now: () => Milliseconds;
   readonly #writeBehindMs: Milliseconds;
+  readonly #storedHeaders: (headers: Headers, record: EntryRecord) => Headers;
   readonly #listeners = new Set<CacheEventListener>();
   #budget: Bytes;
   #maxEntryBytes: Bytes;
@@ -265,6 +272,7 @@ export class ImageCache {
     this.#now = options.now ?? Date.now;
     this.now = this.#now;
     this.#writeBehindMs = options.writeBehindMs ?? 1000;
+    this.#storedHeaders = options.storedHeaders ?? storedHeaders;
     if (options.onEvent) this.#listeners.add(options.onEvent);
     for (const plugin of options.plugins ?? []) this.use(plugin);
     this.#budget = options.maxBytes;
@@ -745,7 +753,7 @@ export class ImageCache {
       return { ...this.#notStored(quota ? 'quota' : 'write-failed'), evicted: victims };
     }
     this.#stats.stored++;
-    if (this.#memory && !opaque) this.#remember(key, body, storedHeaders(headers, record));
+    if (this.#memory && !opaque) this.#remember(key, body, this.#storedHeaders(headers, record));
     if (this.index.bytes > this.#stats.peakBytes) this.#stats.peakBytes = this.index.bytes;
     this.#markStatsDirty();
     this.#emit({ type: 'stored', url: key, bytes, kind: record.kind });
