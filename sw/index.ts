@@ -32,6 +32,7 @@ import { EventBroadcaster } from './api/EventBroadcaster.ts';
 import { ErrorLog, healthReport } from './api/Health.ts';
 import { cacheKey, ImageCache } from './storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from './strategy/ImageCacheStrategy.ts';
+import { storedResponseHeaders } from './strategy/storedHeaders.ts';
 import { precacheImages, precacheShell, type WarmupReport } from './warmup/precache.ts';
 
 declare const self: ServiceWorkerGlobalScope & { imageCache?: ImageCache };
@@ -75,7 +76,9 @@ const cache = new ImageCache({
   maxEntries: config.maxEntries,
   maxEntryBytes: config.maxEntryBytes,
   maxAgeSeconds: config.maxAgeSeconds,
+  maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
   policy: makePolicy(),
+  storedHeaders: storedResponseHeaders,
   writeBehindMs: config.writeBehindMs,
   memoryTierBytes: config.memoryTierBytes,
   onEvent(event) {
@@ -83,7 +86,7 @@ const cache = new ImageCache({
     if (event.type === 'error') {
       errors.add(event.at, event.operation, event.message);
       // Quota pressure: re-check the quota with the next response (maintenance runs in waitUntil).
-      if (event.message.startsWith('QuotaExceededError')) lastMaintenanceAt = Number.NEGATIVE_INFINITY;
+      if (event.code === 'quota-exceeded') lastMaintenanceAt = Number.NEGATIVE_INFINITY;
       if (process.env.NODE_ENV !== 'production') logger.warn(`${event.operation} failed${event.url ? ` for ${event.url}` : ''}: ${event.message}`);
     } else if (process.env.NODE_ENV !== 'production' && event.type === 'evicted') {
       logger.debug(`${event.reason}: ${event.url} (${event.bytes} bytes)`);
@@ -107,7 +110,7 @@ function rulesFor(url: URL | string): RouteRules {
  * keeping 10 % headroom for Cache Storage and IndexedDB overhead.
  */
 async function clampToQuota(): Promise<void> {
-  const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+  const estimate = await navigator.storage?.estimate?.().catch((e: unknown) => void cache.reportError('storage estimate', e));
   if (!estimate || typeof estimate.quota !== 'number' || typeof estimate.usage !== 'number') return;
   const ours = cache.stats().bytesUsed;
   const allowed = Math.floor((estimate.quota - estimate.usage + ours) * 0.9);
@@ -118,8 +121,8 @@ async function clampToQuota(): Promise<void> {
 /** Periodic work, at most every `sweepIntervalSeconds`: expiry sweep and quota check. */
 async function maintenance(): Promise<void> {
   lastMaintenanceAt = Date.now();
-  await cache.sweep().catch(() => 0);
-  await clampToQuota().catch(() => {});
+  await cache.sweep().catch((e: unknown) => cache.reportError('sweep', e));
+  await clampToQuota().catch((e: unknown) => cache.reportError('quota clamp', e));
 }
 
 /** Background work after a response: write-behind flush, and opportunistic maintenance. */

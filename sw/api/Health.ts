@@ -59,6 +59,7 @@ export async function healthReport(
     storage: storage && typeof storage.quota === 'number' ? { usage: storage.usage ?? 0, quota: storage.quota } : null,
     effectiveMaxBytes: stats.effectiveMaxBytes,
     maxBytes: stats.maxBytes,
+    mutationTimeouts: cache.mutationTimeouts,
     recentErrors: { count: recent.length, last: recent.slice(-5) },
     warmup: warmup ? { ...warmup } : null,
     at: now,

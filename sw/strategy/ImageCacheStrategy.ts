@@ -93,9 +93,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     let found;
     try {
       found = await this.#cache.lookup(key);
-    } catch {
+    } catch (error) {
       // IndexedDB or Cache Storage unavailable (or blocked by another tab): never break the page.
-      this.#cache.count('errors');
+      this.#cache.reportError('lookup', error);
       return this.#passThrough(request, 'index-unavailable', t0);
     }
     if (found.result === 'hit') {
@@ -115,7 +115,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
 
   async #passThrough(request: Request, detail: string, t0: number): Promise<Response> {
     const response = await this.#fetch(request);
-    this.#cache.count('bypassed');
+    this.#cache.recordOutcome('bypassed');
     return withCacheStatus(response, cacheStatus('fwd=bypass', { detail }), this.#timing(t0, 'bypass'));
   }
 
@@ -124,7 +124,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (leader) {
       const shared = await leader.catch(() => null);
       if (shared) {
-        this.#cache.count('collapsed');
+        this.#cache.recordOutcome('collapsed');
         return new Response(shared.body, {
           status: shared.status,
           statusText: shared.statusText,
@@ -157,11 +157,11 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       event.waitUntil(this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }));
       return response;
     }
-    const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
+    const reason = whyNotStorable(response, this.#cache.maxEntryBytes);
     if (reason) {
       resolveShared(null);
       done();
-      this.#cache.count('bypassed');
+      this.#cache.recordOutcome('bypassed');
       return withCacheStatus(response, cacheStatus('fwd=miss', { detail: reason }), this.#timing(t0, 'miss'));
     }
     const forStore = response.clone();
@@ -182,9 +182,10 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     replaces?: 'expire',
   ): Promise<void> {
     const body = await response.arrayBuffer();
-    // Followers get exactly what the leader's page got; whether it is stored is putBody's call.
+    // Followers get exactly what the leader's page got; whether it is stored is putBuffered's call.
     resolveShared({ body, status: response.status, statusText: response.statusText, headers: response.headers });
-    await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
+    const { type, status, headers } = response;
+    await this.#cache.putBuffered(key, { type, status, headers, body }, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
   }
 
   async #revalidate(
@@ -217,9 +218,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), this.#timing(t0, 'stale'));
     }
     void stale.body?.cancel().catch(() => {});
-    const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
+    const reason = whyNotStorable(response, this.#cache.maxEntryBytes);
     if (reason) {
-      this.#cache.count('bypassed');
+      this.#cache.recordOutcome('bypassed');
       return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, detail: reason }), this.#timing(t0, 'stale'));
     }
     const forStore = response.clone();
