@@ -128,6 +128,12 @@ export interface HealthReport {
   lastRecovery: Record<string, unknown> | null;
   /** `navigator.storage.estimate()` in bytes, when available. */
   storage: { usage: number; quota: number } | null;
+  /**
+   * Whether the worker could read `navigator.storage.estimate()`: `unsupported` where the engine
+   * has no Storage API (WebKitGTK 2.50 by default: the quota clamp is then off and the budget is
+   * `maxBytes` as configured; `persist` is ignored), `failed` when it threw or gave no quota.
+   */
+  storageEstimate: 'supported' | 'unsupported' | 'failed';
   /** The budget in force and the configured one, bytes. */
   effectiveMaxBytes: number;
   maxBytes: number;

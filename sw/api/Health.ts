@@ -24,16 +24,30 @@ export class ErrorLog {
   }
 }
 
+/** The worker's `navigator.storage`, where the engine has one (WebKitGTK 2.50 has none by default). */
+function workerStorageManager(): { estimate?: unknown } | undefined {
+  return (globalThis as { navigator?: { storage?: { estimate?: unknown } } }).navigator?.storage;
+}
+
 /**
  * Builds the health report. `failed` when the index cannot load (images then go to the network
  * unchanged); `degraded` on recent errors, failed warm-up URLs, or a budget clamped by the quota;
  * `ok` otherwise.
+ *
+ * An engine without `navigator.storage.estimate()` (WebKitGTK 2.50 ships the Storage API off) is
+ * not an error: the report says `storageEstimate: 'unsupported'`, `storage: null`, and the budget
+ * stays `maxBytes` (the quota clamp has nothing to clamp to), with status `ok`.
+ *
+ * @param estimate reads the storage estimate (bytes); `null` or a rejection when it cannot.
+ * @param storageManager the worker's `navigator.storage`, to tell "unsupported" from "failed".
+ *   @default the global `navigator.storage`
  */
 export async function healthReport(
   cache: ImageCache,
   errors: ErrorLog,
   warmup: { failed: number } | null,
   estimate: () => Promise<{ usage?: number; quota?: number } | null>,
+  storageManager: { estimate?: unknown } | undefined = workerStorageManager(),
 ): Promise<HealthReport> {
   const now = cache.now();
   let indexLoaded = true;
@@ -44,7 +58,9 @@ export async function healthReport(
     indexLoaded = false;
     lastRecovery = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
-  const storage = await estimate().catch(() => null);
+  const supported = typeof storageManager?.estimate === 'function';
+  const storage = supported ? await estimate().catch(() => null) : null;
+  const known = storage !== null && typeof storage.quota === 'number';
   const stats = cache.stats();
   const recent = errors.recent(now);
   const status: HealthReport['status'] = !indexLoaded
@@ -56,7 +72,8 @@ export async function healthReport(
     status,
     indexLoaded,
     lastRecovery,
-    storage: storage && typeof storage.quota === 'number' ? { usage: storage.usage ?? 0, quota: storage.quota } : null,
+    storage: known ? { usage: storage.usage ?? 0, quota: storage.quota! } : null,
+    storageEstimate: !supported ? 'unsupported' : known ? 'supported' : 'failed',
     effectiveMaxBytes: stats.effectiveMaxBytes,
     maxBytes: stats.maxBytes,
     mutationTimeouts: cache.mutationTimeouts,

@@ -64,6 +64,40 @@ describe('resolveConfig', () => {
   });
 });
 
+describe('resolveConfig: what would silently never work', () => {
+  const shell = ['/', '/index.html', '/img/offline.png'];
+
+  it.each([
+    [{ maxBytes: 100, fallbackImage: '/img/missing.png', shell }, 'fallbackImage'],
+    [{ maxBytes: 100, fallbackImage: '/img/offline.png' }, 'fallbackImage'],
+    [{ maxBytes: 100, navigateFallback: '/offline.html', shell }, 'navigateFallback'],
+    [{ maxBytes: 100, navigateFallback: '/index.html' }, 'navigateFallback'],
+  ])('rejectsAFallbackThatIsNotInTheShell %j', async (input, key) => {
+    const error = await expectError(() => resolveConfig(input), 'invalid-config', key);
+    expect(String(error.details.reason)).toMatch(/must be listed in `shell`/);
+  });
+
+  it('acceptsFallbacksListedInTheShellWrittenEitherWay', () => {
+    const config = resolveConfig({ maxBytes: 100, shell, fallbackImage: 'img/offline.png', navigateFallback: '/index.html#top' });
+    expect(config).toMatchObject({ fallbackImage: 'img/offline.png', navigateFallback: '/index.html#top' });
+  });
+
+  it.each([
+    [{ maxBytes: 100, writeBehindMs: 2 ** 31 }, 'writeBehindMs'],
+    [{ maxBytes: 100, sweepIntervalSeconds: 2_147_484 }, 'sweepIntervalSeconds'],
+    [{ maxBytes: 100, warmup: { retries: 25 } }, 'warmup.retries'],
+  ])('rejectsATimerValueSetTimeoutCannotHold %j', async (input, key) => {
+    const error = await expectError(() => resolveConfig(input), 'invalid-config', key);
+    expect(String(error.details.reason)).toMatch(/longer than setTimeout can hold/);
+  });
+
+  it('acceptsTheLongestTimerValuesSetTimeoutCanHold', () => {
+    // 2^31 − 1 ms; 2 147 483 s = 2 147 483 000 ms; 250 ms · 2^22 = 1 048 576 000 ms (retries 23).
+    const config = resolveConfig({ maxBytes: 100, writeBehindMs: 2 ** 31 - 1, sweepIntervalSeconds: 2_147_483, warmup: { retries: 23 } });
+    expect(config).toMatchObject({ writeBehindMs: 2 ** 31 - 1, sweepIntervalSeconds: 2_147_483, warmup: { retries: 23 } });
+  });
+});
+
 describe('checkManifest', () => {
   const config = resolveConfig({ maxBytes: 1000, maxEntryBytes: 600 });
   it('acceptsAManifestWithinTheBudget', () => {

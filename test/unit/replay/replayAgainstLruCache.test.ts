@@ -5,18 +5,16 @@
  * a hit keeps the stored size). Every request's hit/miss must agree, at 1, 5, 10 and 25 % of the
  * trace's unique bytes, on both traces (the `_raw` one changes sizes per key).
  */
-import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTrace, type LoadedTrace } from '../../../build/replay/index.ts';
 import { CacheIndex, LruPolicy } from '../../../sw/policy/index.ts';
+import { traceStream, type TraceFile } from '../../fixtures/traces/traces.ts';
 
-const TRACES = path.resolve(process.cwd(), '../shared/traces');
-
-describe.each(['cloudphysics_og.csv', 'cloudphysics_raw.csv'])('%s: every request vs lru-cache', (file) => {
+describe.each<TraceFile>(['cloudphysics_og.csv', 'cloudphysics_raw.csv'])('%s: every request vs lru-cache', (file) => {
   let trace: LoadedTrace;
   beforeAll(async () => {
-    trace = await loadTrace(path.join(TRACES, file));
+    trace = await loadTrace(traceStream(file));
   }, 60_000);
 
   it.each([1, 5, 10, 25])('agreesOnEveryRequestAt %i %% of unique bytes', (percent) => {

@@ -1,11 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LruPolicy } from '../../../sw/policy/index.ts';
 import { loadTrace, replayTrace, TraceReplayer, type LoadedTrace } from '../../../build/replay/index.ts';
+import { traceStream, traceText, type TraceFile } from '../../fixtures/traces/traces.ts';
 
-/** The shared real traces (DESIGN.md: `../shared/traces/` from the repository root). */
-const TRACES = path.resolve(process.cwd(), '../shared/traces');
 const ROWS = 5000;
 
 /**
@@ -39,13 +36,13 @@ class NaiveLru {
   }
 }
 
-describe.each(['cloudphysics_og.csv', 'cloudphysics_raw.csv'])('replay of the first 5,000 rows of %s vs a naive LRU', (file) => {
+describe.each<TraceFile>(['cloudphysics_og.csv', 'cloudphysics_raw.csv'])('replay of the first 5,000 rows of %s vs a naive LRU', (file) => {
   let trace: LoadedTrace;
   let csvPrefix: string;
 
   beforeAll(async () => {
-    trace = await loadTrace(path.join(TRACES, file), { limit: ROWS });
-    const text = await readFile(path.join(TRACES, file), 'utf8');
+    trace = await loadTrace(traceStream(file), { limit: ROWS });
+    const text = await traceText(file);
     csvPrefix = text.split('\n').slice(0, ROWS + 1).join('\n') + '\n';
   });
 

@@ -1,0 +1,234 @@
+/// <reference lib="webworker" />
+import { storedResponseHeaders } from '../strategy/storedHeaders.ts';
+import { logger } from 'workbox-core/_private/logger.js';
+import { Route, registerRoute } from 'workbox-routing';
+import { API_PREFIX, handleApiRequest, handleMessage, type ApiContext } from '../api/endpoints.ts';
+import { EventBroadcaster } from '../api/EventBroadcaster.ts';
+import { ErrorLog, healthReport } from '../api/Health.ts';
+import { createPolicy } from '../policy/createPolicy.ts';
+import { ImageCache } from '../storage/ImageCache.ts';
+import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
+import { precacheImages, type WarmupReport } from '../warmup/precache.ts';
+import { resolveInstallOptions, type InstallImageCacheOptions } from './options.ts';
+
+declare const self: ServiceWorkerGlobalScope;
+
+/** What {@link installImageCache} returns. */
+export interface InstalledImageCache {
+  /** The byte-bounded image cache (stats, entries, delete, clear, put). */
+  cache: ImageCache;
+  /** The Workbox strategy answering image requests over `cache`. */
+  strategy: ImageCacheStrategy;
+  /** The image route (GET; matches the configured `routes` and, unless turned off, every same-origin `destination: 'image'` request). */
+  route: Route;
+  /**
+   * Every route, in the order they must be registered: the `__image-cache/*` endpoints
+   * (GET, POST, DELETE) first, then `route`. Already registered unless `register: false`.
+   */
+  routes: Route[];
+  /** The name of the Cache Storage cache holding the precached `fallbackImage` (`<cacheName>-fallback`). */
+  fallbackCacheName: string;
+}
+
+/**
+ * Adds the image cache to the service worker that calls it (call it once, at the worker's top
+ * level, so its listeners are added during the script's first evaluation as the platform requires):
+ *
+ * - validates `options` with the config file's keys and units (errors name the key);
+ * - creates the {@link ImageCache} and the {@link ImageCacheStrategy};
+ * - registers, on workbox-routing's default router (unless `register: false`), the virtual
+ *   endpoints `<scope>__image-cache/{stats,entries,health,clear,warm}` and the image route;
+ *   routes registered before these win for the requests they match;
+ * - `install`: precaches `manifest` into the budget and the `fallbackImage` into its own cache
+ *   (neither failure fails install; both are reported in `__image-cache/health`);
+ * - `activate`: recovers the stores (invariant 2), sweeps expired entries, clamps the budget to
+ *   the storage quota;
+ * - while running: write-behind of access times and maintenance (at most every `sweepIntervalSeconds`)
+ *   in the fetch events' `waitUntil`; page-client requests (`sw-image-cache/client`) over `message`.
+ *
+ * It never calls `skipWaiting()` or `clients.claim()` and never handles navigations or the app
+ * shell: those stay the host worker's. It touches no global until called.
+ *
+ * @param options See {@link InstallImageCacheOptions}; only `maxBytes` is required.
+ * @returns `{ cache, strategy, route, routes, fallbackCacheName }`.
+ * @throws ImageCacheError `invalid-config` (with `details.key`), `max-bytes-required`,
+ *   `invalid-manifest`, `manifest-over-budget`: thrown synchronously, which fails the worker's
+ *   evaluation (and so its install) loudly rather than running with a wrong budget.
+ * @example
+ * ```ts
+ * import { installImageCache } from 'sw-image-cache/worker';
+ * installImageCache({ maxBytes: 50 * 1024 * 1024, manifest: self.__IMAGE_CACHE_MANIFEST });
+ * ```
+ */
+export function installImageCache(options: InstallImageCacheOptions): InstalledImageCache {
+  const { config, manifest, register, scope } = resolveInstallOptions(options);
+  const scopeUrl = new URL(scope ?? self.registration.scope);
+  const origin = scopeUrl.origin;
+  const apiPath = `${scopeUrl.pathname}${API_PREFIX}`;
+  const routeRules = config.routes.map((r) => ({ ...r, re: new RegExp(r.pattern) }));
+  const fallbackCacheName = `${config.cacheName}-fallback`;
+  const fallbackUrl = config.fallbackImage ? new URL(config.fallbackImage, scopeUrl).href : null;
+
+  const errors = new ErrorLog();
+  const broadcaster = new EventBroadcaster();
+  let warmup: WarmupReport | null = null;
+  let lastMaintenanceAt = Number.NEGATIVE_INFINITY;
+
+  const cache = new ImageCache({
+    cacheName: config.cacheName,
+    maxBytes: config.maxBytes,
+    maxEntries: config.maxEntries,
+    maxEntryBytes: config.maxEntryBytes,
+    maxAgeSeconds: config.maxAgeSeconds,
+    // Clock sanity: no record is trusted beyond now + its route's maxAgeSeconds.
+    maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+    policy: createPolicy(config.policy),
+    writeBehindMs: config.writeBehindMs,
+    memoryTierBytes: config.memoryTierBytes,
+    maxStaleSeconds: config.maxStaleSeconds,
+    storedHeaders: storedResponseHeaders,
+    onEvent(event) {
+      broadcaster.push(event);
+      if (event.type === 'error') {
+        errors.add(event.at, event.operation, event.message);
+        // Quota pressure: re-check the quota with the next response (maintenance runs in waitUntil).
+        if (event.code === 'quota-exceeded') lastMaintenanceAt = Number.NEGATIVE_INFINITY;
+        if (process.env.NODE_ENV !== 'production') logger.warn(`${event.operation} failed${event.url ? ` for ${event.url}` : ''}: ${event.message}`);
+      } else if (process.env.NODE_ENV !== 'production' && event.type === 'evicted') {
+        logger.debug(`${event.reason}: ${event.url} (${event.bytes} bytes)`);
+      }
+    },
+  });
+
+  /** The rules of the first configured route matching `url`, else the defaults. */
+  const rulesFor = (url: URL | string): RouteRules => {
+    const href = String(url);
+    for (const r of routeRules) if (r.re.test(href)) return r;
+    return { maxAgeSeconds: config.maxAgeSeconds };
+  };
+
+  /**
+   * Clamps the budget to what the storage quota allows: what is free plus what we already hold,
+   * keeping 10 % headroom for Cache Storage and IndexedDB overhead.
+   */
+  const clampToQuota = async (): Promise<void> => {
+    const estimate = await navigator.storage?.estimate?.().catch((e: unknown) => void cache.reportError('storage estimate', e));
+    if (!estimate || typeof estimate.quota !== 'number' || typeof estimate.usage !== 'number') return;
+    const ours = cache.stats().bytesUsed;
+    const allowed = Math.floor((estimate.quota - estimate.usage + ours) * 0.9);
+    await cache.setEffectiveMaxBytes(allowed);
+    if (process.env.NODE_ENV !== 'production' && allowed < config.maxBytes) logger.warn(`storage quota clamps the budget to ${allowed} bytes (maxBytes ${config.maxBytes})`);
+  };
+
+  /** Periodic work, at most every `sweepIntervalSeconds`: expiry sweep and quota check. */
+  const maintenance = async (): Promise<void> => {
+    lastMaintenanceAt = Date.now();
+    await cache.sweep().catch((e: unknown) => cache.reportError('sweep', e));
+    await clampToQuota().catch((e: unknown) => cache.reportError('quota clamp', e));
+  };
+
+  const strategy = new ImageCacheStrategy({
+    cache,
+    rulesFor,
+    origin,
+    afterResponse(event) {
+      event.waitUntil(cache.flushSoon());
+      event.waitUntil(broadcaster.whenFlushed());
+      if (Date.now() - lastMaintenanceAt >= config.sweepIntervalSeconds * 1000) event.waitUntil(maintenance());
+    },
+    fallback: fallbackUrl ? async () => (await caches.open(fallbackCacheName)).match(fallbackUrl) : undefined,
+  });
+
+  const api: ApiContext = {
+    cache,
+    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped }),
+    health: () => healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null),
+    maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+  };
+
+  // ----- lifecycle -----------------------------------------------------------------------------
+
+  self.addEventListener('install', (event) => {
+    event.waitUntil(
+      (async () => {
+        if (fallbackUrl) {
+          // Refreshed with each new worker version; a failure leaves offline misses without a fallback.
+          await caches
+            .open(fallbackCacheName)
+            .then((c) => c.add(new Request(fallbackUrl, { cache: 'no-cache' })))
+            .catch((e: unknown) => errors.add(Date.now(), 'fallback', String(e)));
+        }
+        if (manifest.length === 0) return;
+        // A failing warm-up image never fails install; it is reported in stats and health.
+        warmup = await precacheImages(cache, manifest, {
+          concurrency: config.warmup.concurrency,
+          retries: config.warmup.retries,
+          maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+        }).catch((e: unknown) => {
+          errors.add(Date.now(), 'warmup', String(e));
+          return null;
+        });
+        await cache.flush();
+        if (process.env.NODE_ENV !== 'production') logger.log(`install: precached ${JSON.stringify(warmup)}`);
+      })(),
+    );
+  });
+
+  self.addEventListener('activate', (event) => {
+    event.waitUntil(
+      (async () => {
+        try {
+          const report = await cache.recover();
+          if (process.env.NODE_ENV !== 'production') logger.log(`activate: recovery ${JSON.stringify(report)}`);
+          await maintenance();
+          await cache.flush();
+        } catch (e) {
+          // IndexedDB unavailable: the worker still activates; images go to the network.
+          errors.add(Date.now(), 'recover', String(e));
+        }
+      })(),
+    );
+  });
+
+  // Page client requests over a MessageChannel (sw-image-cache/client), from same-origin pages only.
+  self.addEventListener('message', (event) => {
+    const source = event.source as Client | null;
+    if (!source || new URL(source.url).origin !== origin) return;
+    const handled = handleMessage(api, event.data, event.ports[0], source.url);
+    if (handled) event.waitUntil(handled);
+  });
+
+  // ----- routes (first match wins) --------------------------------------------------------------
+
+  /**
+   * The virtual endpoints under `<scope>__image-cache/`: same-origin only. Reads may be opened in
+   * a tab (a navigation) for inspection; mutations must come from a page this worker controls (a
+   * cross-site form cannot clear the cache).
+   */
+  const apiHandler = async ({ request, url, event }: { request: Request; url: URL; event: ExtendableEvent }): Promise<Response> => {
+    const name = url.pathname.slice(apiPath.length);
+    if (request.method !== 'GET') {
+      const clientId = (event as FetchEvent).clientId;
+      const client = clientId ? await self.clients.get(clientId) : undefined;
+      if (request.mode === 'navigate' || !client || new URL(client.url).origin !== origin) {
+        return new Response(JSON.stringify({ error: 'forbidden: only pages of this origin controlled by the worker may change the cache' }), {
+          status: 403,
+          headers: { 'Content-Type': 'application/json' },
+        });
+      }
+    }
+    return handleApiRequest(api, request, name);
+  };
+  const isApi = ({ url }: { url: URL }) => url.origin === origin && url.pathname.startsWith(apiPath);
+  const apiRoutes = (['GET', 'POST', 'DELETE'] as const).map((method) => new Route(isApi, apiHandler, method));
+
+  // Image routes: every same-origin image request, plus the configured URL patterns.
+  const route = new Route(({ request, url }) => {
+    if (routeRules.some((r) => r.re.test(url.href))) return true;
+    return config.matchImageDestination && request.destination === 'image' && url.origin === origin;
+  }, strategy);
+
+  const routes = [...apiRoutes, route];
+  if (register) for (const r of routes) registerRoute(r);
+  return { cache, strategy, route, routes, fallbackCacheName };
+}

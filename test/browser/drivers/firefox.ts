@@ -1,0 +1,68 @@
+/**
+ * Stock Firefox ESR through puppeteer-core 24 over WebDriver BiDi (`/usr/bin/firefox-esr`, or
+ * `FIREFOX_PATH`). puppeteer makes a fresh temporary profile per launch and deletes it on close.
+ * Headless: no display needed. BiDi in Firefox 153 cannot stop a service worker.
+ */
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { pollUntil, type BrowserDriver, type DriverCapabilities, type DriverPage, type PageFunction } from './types.ts';
+
+/** Firefox's path: `FIREFOX_PATH`, else Debian's `/usr/bin/firefox-esr`. */
+export function firefoxPath(): string {
+  return process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+}
+
+export const FIREFOX_CAPABILITIES: DriverCapabilities = { stopWorkers: false, quotaOverride: false };
+
+class PuppeteerPage implements DriverPage {
+  constructor(readonly page: Page) {}
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'load' });
+  }
+  async reload(): Promise<void> {
+    await this.page.reload({ waitUntil: 'load' });
+  }
+  evaluate<R, A = undefined>(fn: PageFunction<A, R> | string, arg?: A): Promise<R> {
+    return (typeof fn === 'string' ? this.page.evaluate(fn) : this.page.evaluate(fn as (a: any) => R, arg as any)) as Promise<R>;
+  }
+  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<R> {
+    return pollUntil(() => this.evaluate(fn, arg), options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
+  }
+  async close(): Promise<void> {
+    await this.page.close();
+  }
+}
+
+export class FirefoxDriver implements BrowserDriver {
+  readonly engine = 'firefox' as const;
+  readonly capabilities = FIREFOX_CAPABILITIES;
+  private constructor(
+    readonly browser: Browser,
+    readonly version: string,
+  ) {}
+
+  /** Launches headless Firefox (5–15 s on 2 cores). */
+  static async launch(): Promise<FirefoxDriver> {
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: firefoxPath(),
+      headless: true,
+      protocolTimeout: 120_000,
+    });
+    const version = (await browser.version()).replace(/^firefox\//i, 'Firefox ');
+    return new FirefoxDriver(browser, version);
+  }
+
+  async newPage(url: string): Promise<DriverPage> {
+    const page = new PuppeteerPage(await this.browser.newPage());
+    await page.goto(url);
+    return page;
+  }
+
+  async stopWorkers(): Promise<void> {
+    throw new Error('Firefox over WebDriver BiDi cannot stop a service worker (capability stopWorkers is false)');
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => {});
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The small browser-driver interface the cross-engine suite (`test/browser/engines.test.ts`) is
+ * written against, so one scenario runs in Chromium (playwright-core, CDP), Firefox ESR
+ * (puppeteer-core, WebDriver BiDi) and WebKitGTK's MiniBrowser (selenium-webdriver, classic
+ * WebDriver). What only one engine's protocol can do is a capability flag, never a silent no-op.
+ */
+
+/** The engines the suite runs in; `BROWSER` takes one of these names. */
+export const ENGINES = ['chromium', 'firefox', 'webkit'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/** What a driver can do beyond the common interface (static per engine, known before launch). */
+export interface DriverCapabilities {
+  /**
+   * Stop the origin's service worker on demand, as the browser does to an idle one. Only
+   * Chromium's CDP has it (`ServiceWorker.stopAllWorkers`); neither WebDriver BiDi in Firefox
+   * 153 nor classic WebDriver in WebKitGTK 2.50 has a command for it.
+   */
+  stopWorkers: boolean;
+  /** Override the origin's storage quota (CDP `Storage.overrideQuotaForOrigin`): Chromium only. */
+  quotaOverride: boolean;
+}
+
+/**
+ * A function run in the page. It is serialised with `Function.prototype.toString()`, so it must
+ * not close over Node-side variables: pass what it needs as the one JSON-serialisable `arg`.
+ */
+export type PageFunction<A, R> = (arg: A) => R | Promise<R>;
+
+/** One tab (top-level browsing context) of a driven browser. */
+export interface DriverPage {
+  /** Navigates to `url` and resolves once its `load` event fired. */
+  goto(url: string): Promise<void>;
+  /** Reloads the page and resolves once its `load` event fired. */
+  reload(): Promise<void>;
+  /**
+   * Runs `fn(arg)` in the page and resolves its (awaited, JSON-serialisable) result; or evaluates a
+   * string expression (awaited when it is a promise). Rejects with the page's error message.
+   */
+  evaluate<R, A = undefined>(fn: PageFunction<A, R> | string, arg?: A): Promise<R>;
+  /**
+   * Polls `fn(arg)` in the page every 100 ms until it returns a truthy value, and resolves that.
+   * @throws Error naming `what` after `timeoutMs` (default 20 000 ms).
+   */
+  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options?: { timeoutMs?: number; what?: string }): Promise<R>;
+  /** Closes the tab. */
+  close(): Promise<void>;
+}
+
+/** A launched browser with a fresh profile (no registration, Cache Storage or IndexedDB). */
+export interface BrowserDriver {
+  readonly engine: EngineName;
+  /** The browser's own version string (e.g. `Firefox 153.8.0`, `WebKitGTK 2.50.6`). */
+  readonly version: string;
+  readonly capabilities: DriverCapabilities;
+  /** Opens a new tab at `url` (a new tab defeats per-document image caches, see BROWSER-TESTING.md). */
+  newPage(url: string): Promise<DriverPage>;
+  /**
+   * Stops every service worker of the browser.
+   * @throws Error when {@link DriverCapabilities.stopWorkers} is false.
+   */
+  stopWorkers(): Promise<void>;
+  /** Quits the browser (and any driver process, display server or profile folder it started). */
+  close(): Promise<void>;
+}
+
+/** Polls `check` every `intervalMs` until it resolves truthy; the common `waitFor` of every driver. */
+export async function pollUntil<R>(check: () => Promise<R>, timeoutMs: number, what: string, intervalMs = 100): Promise<R> {
+  const deadline = Date.now() + timeoutMs;
+  let last: R | undefined;
+  for (;;) {
+    last = await check();
+    if (last) return last;
+    if (Date.now() >= deadline) throw new Error(`${what}: not true after ${timeoutMs} ms (last value ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The health report's storage part on engines with and without `navigator.storage.estimate()`
+ * (WebKitGTK 2.50 has no Storage API by default; the browser side is tested in
+ * test/browser/engines.test.ts through the health endpoint).
+ */
+import { describe, expect, it } from 'vitest';
+import { ErrorLog, healthReport } from '../../../sw/api/Health.ts';
+import { EntryMetadataModel } from '../../../sw/storage/EntryMetadataModel.ts';
+import { ImageCache } from '../../../sw/storage/ImageCache.ts';
+
+let n = 0;
+async function loadedCache(): Promise<ImageCache> {
+  const name = `health-${n++}`;
+  const cache = new ImageCache({ cacheName: name, maxBytes: 1000, metadata: new EntryMetadataModel(`${name}-db`) });
+  await cache.recover();
+  return cache;
+}
+
+describe('healthReport storage', () => {
+  it('saysUnsupportedAndStaysOkWithTheConfiguredBudgetWhenTheEngineHasNoStorageApi', async () => {
+    const cache = await loadedCache();
+    let asked = 0;
+    const report = await healthReport(cache, new ErrorLog(), null, async () => (asked++, null), undefined);
+    expect(report).toMatchObject({ status: 'ok', storage: null, storageEstimate: 'unsupported', effectiveMaxBytes: 1000, maxBytes: 1000 });
+    expect(asked).toBe(0);
+  });
+
+  it('reportsTheEstimateWhereSupported', async () => {
+    const cache = await loadedCache();
+    const estimate = async () => ({ usage: 10, quota: 5000 });
+    const report = await healthReport(cache, new ErrorLog(), null, estimate, { estimate });
+    expect(report).toMatchObject({ status: 'ok', storage: { usage: 10, quota: 5000 }, storageEstimate: 'supported' });
+  });
+
+  it('saysFailedWhenTheEstimateRejectsOrHasNoQuota', async () => {
+    const cache = await loadedCache();
+    const rejects = async (): Promise<{ quota?: number }> => {
+      throw new Error('SecurityError');
+    };
+    expect(await healthReport(cache, new ErrorLog(), null, rejects, { estimate: rejects })).toMatchObject({ storage: null, storageEstimate: 'failed' });
+    const noQuota = async () => ({ usage: 1 });
+    expect(await healthReport(cache, new ErrorLog(), null, noQuota, { estimate: noQuota })).toMatchObject({ storage: null, storageEstimate: 'failed' });
+  });
+});
