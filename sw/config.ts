@@ -64,6 +64,14 @@ export interface ImageCacheConfig {
   /** Freshness lifetime of an entry, in seconds; `0` means entries never expire. @default 604800 (7 days) */
   maxAgeSeconds?: Seconds;
   /**
+   * How long an expired (stale) entry is kept after its `expiresAt`, in seconds, for a conditional
+   * refetch (`304`) and to be served marked `fwd=stale; detail=stale-offline` when the network
+   * fails (RFC 9111 §4.2.4, RFC 5861 `stale-if-error`). Stale entries stay counted in `maxBytes` and
+   * are evicted before any fresh entry when room is needed. `0` keeps them until evicted.
+   * @default 2592000 (30 days)
+   */
+  maxStaleSeconds?: Seconds;
+  /**
    * Handle every request whose `destination` is `'image'` (`<img>`, CSS images, `new Image()`),
    * same-origin only. @default true
    */
@@ -140,6 +148,7 @@ export interface ResolvedConfig {
   writeBehindMs: Milliseconds;
   sweepIntervalSeconds: Seconds;
   memoryTierBytes: Bytes;
+  maxStaleSeconds: Seconds;
 }
 
 /** Default values of every optional key. */
@@ -154,6 +163,7 @@ export const DEFAULTS = {
   policy: 'lru' as PolicyName,
   writeBehindMs: 1000,
   sweepIntervalSeconds: 30,
+  maxStaleSeconds: 30 * 24 * 60 * 60,
 } as const;
 
 const KNOWN_KEYS = new Set([
@@ -174,6 +184,7 @@ const KNOWN_KEYS = new Set([
   'writeBehindMs',
   'sweepIntervalSeconds',
   'memoryTierBytes',
+  'maxStaleSeconds',
 ]);
 
 function fail(key: string, reason: string): never {
@@ -359,6 +370,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     writeBehindMs,
     sweepIntervalSeconds,
     memoryTierBytes: raw.memoryTierBytes === undefined ? 0 : integer(raw.memoryTierBytes, 'memoryTierBytes', 0, 'bytes'),
+    maxStaleSeconds:
+      raw.maxStaleSeconds === undefined ? DEFAULTS.maxStaleSeconds : integer(raw.maxStaleSeconds, 'maxStaleSeconds', 0, 'seconds'),
   };
 }
 

@@ -1,9 +1,9 @@
 import type { PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
 import { expiresAtMs } from '../policy/freshness.ts';
 import type { Milliseconds, Seconds } from '../policy/types.ts';
-import { cacheKey, EXPIRES_HEADER, HIT_CACHE_STATUS, STORED_HEADER, type ImageCache, type LookupResult } from '../storage/ImageCache.ts';
+import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult } from '../storage/ImageCache.ts';
 import { declaredLength, whyNotStorable } from '../storage/storable.ts';
-import { cacheStatus, CACHE_STATUS_NAME, withCacheStatus } from './cacheStatus.ts';
+import { cacheStatus, CACHE_STATUS_NAME, HIT_CACHE_STATUS, withCacheStatus } from './cacheStatus.ts';
 import { hasHopByHop, isNullBodyStatus, whyPassThrough } from './http.ts';
 import { PluginRunner } from './plugins.ts';
 import { expiresHeaderValue } from './storedHeaders.ts';
@@ -222,9 +222,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     let found: LookupResult;
     try {
       found = await this.#cache.lookup(key);
-    } catch {
+    } catch (error) {
       // IndexedDB or Cache Storage unavailable (or blocked by another tab): never break the page.
-      this.#cache.count('errors');
+      this.#cache.reportError('lookup', error, key);
       return this.#passThrough(ctx, 'index-unavailable');
     }
     if (found.result !== 'miss' && this.#plugins.has('cachedResponseWillBeUsed')) {
@@ -322,7 +322,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     } catch (error) {
       return this.#offline(ctx, error);
     }
-    this.#cache.count('bypassed');
+    this.#cache.recordOutcome('bypassed');
     return withCacheStatus(response, cacheStatus('fwd=bypass', { detail }), { timing: this.#timing(ctx, 'bypass') });
   }
 
@@ -342,7 +342,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
    * it arrives), the status and headers as the leader got them, our member marked `collapsed`.
    */
   #follow(ctx: Ctx, o: Extract<Outcome, { kind: 'response' }>, fwd: 'miss' | 'stale' | 'vary-miss'): Response {
-    this.#cache.count('collapsed');
+    this.#cache.recordOutcome('collapsed');
     const copy = o.spare.clone();
     if (copy.type === 'opaque') return copy;
     const status = cacheStatus(`fwd=${fwd}`, { fwdStatus: fwd === 'stale' ? copy.status : undefined, collapsed: true, detail: o.detail });
@@ -393,7 +393,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }).finally(lead.end));
       return response;
     }
-    let reason: string | null = whyNotStorable(response, this.#cache.index.maxEntryBytes);
+    let reason: string | null = whyNotStorable(response, this.#cache.maxEntryBytes);
     let toStore: Response | null = null;
     if (!reason && this.#plugins.has('cacheWillUpdate')) {
       let current: Response | null = response;
@@ -404,7 +404,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       const chosen = current as Response | null;
       if (!chosen) reason = 'plugin';
       else if (chosen !== response) {
-        reason = whyNotStorable(chosen, this.#cache.index.maxEntryBytes) ? 'plugin' : null;
+        reason = whyNotStorable(chosen, this.#cache.maxEntryBytes) ? 'plugin' : null;
         if (!reason) toStore = chosen;
       }
     }
@@ -413,7 +413,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     lead.resolve({ kind: 'response', spare, request: ctx.request, ...(reason ? { detail: reason } : {}) });
     const desc = fwd === 'stale' ? 'stale' : 'miss';
     if (reason) {
-      this.#cache.count('bypassed');
+      this.#cache.recordOutcome('bypassed');
       // Followers may join until the body has arrived: watch it through one more tee, then end.
       const watcher = nullBody ? null : response.clone();
       this.#waitUntil(ctx, drain(watcher).finally(lead.end));
@@ -435,7 +435,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       headers = new Headers(headers);
       headers.set(VARY_HEADER, vary);
     }
-    await this.#cache.putBody(key, body, headers, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
+    await this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
   }
 
   async #revalidate(
@@ -450,7 +450,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (existing) {
       const o = await existing.outcome;
       if (o.kind === 'not-modified') {
-        this.#cache.count('collapsed');
+        this.#cache.recordOutcome('collapsed');
         return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304, collapsed: true }), {
           ...timing(),
           set: { [EXPIRES_HEADER]: expiresHeaderValue(o.expiresAt) },

@@ -1,6 +1,6 @@
 import type { EntryRecord } from '../storage/EntryMetadataModel.ts';
-import { EXPIRES_HEADER, HIT_CACHE_STATUS, HIT_SERVER_TIMING, STORED_HEADER } from '../storage/ImageCache.ts';
-import { appendCacheStatus, withServerTiming } from './cacheStatus.ts';
+import { EXPIRES_HEADER, STORED_HEADER } from '../storage/ImageCache.ts';
+import { appendCacheStatus, HIT_CACHE_STATUS, HIT_SERVER_TIMING, withServerTiming } from './cacheStatus.ts';
 import { stripHopByHop } from './http.ts';
 
 /**
