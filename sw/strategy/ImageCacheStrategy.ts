@@ -201,10 +201,10 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       }
       return response;
     } finally {
-      if (plugins.has('handlerDidRespond')) this.#waitUntil(ctx, plugins.each('handlerDidRespond', ctx.states, { request, event, response }));
+      if (plugins.has('handlerDidRespond')) this.#waitUntil(ctx, plugins.each('handlerDidRespond', ctx.states, { request, event, response }), 'plugin handlerDidRespond');
       if (plugins.has('handlerDidComplete')) {
         const settled = Promise.allSettled([...ctx.pending]);
-        event.waitUntil(settled.then(() => plugins.each('handlerDidComplete', ctx.states, { request, event, response, error })));
+        this.#waitUntil(ctx, settled.then(() => plugins.each('handlerDidComplete', ctx.states, { request, event, response, error })), 'plugin handlerDidComplete');
       }
       if (this.#afterResponse) this.#afterResponse(event);
     }
@@ -230,6 +230,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (found.result !== 'miss' && this.#plugins.has('cachedResponseWillBeUsed')) {
       const cached = await this.#cachedResponseWillBeUsed(ctx, found.response);
       if (!cached) {
+        // Cancelling an unread body: nothing to report if it fails (the body is dropped either way).
         void found.response.body?.cancel().catch(() => {});
         found = { result: 'miss' };
       } else found = { ...found, response: cached };
@@ -264,8 +265,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     return { durMs: performance.now() - ctx.t0, desc };
   }
 
-  #waitUntil(ctx: Ctx, p: Promise<unknown>): void {
-    const settled = p.catch(() => {});
+  /** Hands `p` to `event.waitUntil`; a rejection is reported as an `error` event naming `operation`, never swallowed. */
+  #waitUntil(ctx: Ctx, p: Promise<unknown>, operation: string): void {
+    const settled = p.catch((error: unknown) => this.#cache.reportError(operation, error, ctx.url.href));
     ctx.pending.push(settled);
     ctx.event.waitUntil(settled);
   }
@@ -390,7 +392,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (response.type === 'opaque' && rules.opaqueBytes && rules.crossOrigin && response.status === 0) {
       // Opted in: stored unread, counted as the route's assumed size. No header can be added.
       lead.resolve({ kind: 'response', spare: response.clone(), request: ctx.request });
-      this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }).finally(lead.end));
+      this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }).finally(lead.end), 'put-opaque');
       return response;
     }
     let reason: string | null = whyNotStorable(response, this.#cache.maxEntryBytes);
@@ -416,11 +418,11 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       this.#cache.recordOutcome('bypassed');
       // Followers may join until the body has arrived: watch it through one more tee, then end.
       const watcher = nullBody ? null : response.clone();
-      this.#waitUntil(ctx, drain(watcher).finally(lead.end));
+      this.#waitUntil(ctx, drain(watcher).finally(lead.end), 'read-body');
       return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, detail: reason }), { timing: this.#timing(ctx, desc) });
     }
     const forStore = toStore ?? response.clone();
-    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, replaces).finally(lead.end));
+    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, replaces).finally(lead.end), 'store');
     // `stored` only when the length is known to fit; an unknown length may still turn out too large.
     const stored = declaredLength((toStore ?? response).headers) !== null;
     return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, stored }), { timing: this.#timing(ctx, desc) });
@@ -487,7 +489,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (response.status === 304 && conditional !== request) {
       const expiresAt = expiresAtMs(this.#cache.now(), rules.maxAgeSeconds);
       lead.resolve({ kind: 'not-modified', expiresAt });
-      this.#waitUntil(ctx, this.#cache.refresh(key, rules.maxAgeSeconds).finally(lead.end));
+      this.#waitUntil(ctx, this.#cache.refresh(key, rules.maxAgeSeconds).finally(lead.end), 'refresh');
       return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), { ...timing(), set: { [EXPIRES_HEADER]: expiresHeaderValue(expiresAt) } });
     }
     void stale.body?.cancel().catch(() => {});
@@ -496,7 +498,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
 
   /** A network failure: the configured fallback, else the error (handlerDidError plugins may still answer). */
   async #offline(ctx: Ctx, error: unknown): Promise<Response> {
-    const fallback = this.#fallback ? await this.#fallback(ctx.request).catch(() => undefined) : undefined;
+    const fallback = this.#fallback
+      ? await this.#fallback(ctx.request).catch((e: unknown) => void this.#cache.reportError('fallback', e, ctx.url.href))
+      : undefined;
     if (fallback) return withCacheStatus(fallback, cacheStatus('fwd=miss', { detail: 'offline-fallback' }), { timing: this.#timing(ctx, 'fallback') });
     throw error;
   }
@@ -509,15 +513,11 @@ function sameVariant(o: Extract<Outcome, { kind: 'response' }>, request: Request
   return varyRecord(o.request, headers) === varyRecord(request, headers);
 }
 
-/** Reads a response's body to its end and discards it (resolves either way). */
+/** Reads a response's body to its end and discards it (rejects when the body fails mid-way). */
 async function drain(response: Response | null): Promise<void> {
   const reader = response?.body?.getReader();
   if (!reader) return;
-  try {
-    for (;;) if ((await reader.read()).done) return;
-  } catch {
-    // A failed body: the flight ends all the same.
-  }
+  for (;;) if ((await reader.read()).done) return;
 }
 
 /** The name our members carry in `Cache-Status` (re-exported for tests and tools). */
