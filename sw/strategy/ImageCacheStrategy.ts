@@ -1,4 +1,4 @@
-import type { PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
+import type { ManualHandlerCallbackOptions, PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
 import { expiresAtMs } from '../policy/freshness.ts';
 import type { Milliseconds, Seconds } from '../policy/types.ts';
 import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult } from '../storage/ImageCache.ts';
@@ -170,9 +170,19 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     this.#plugins = new PluginRunner(options.plugins ?? []);
   }
 
-  /** workbox-routing entry point. */
-  handle = async ({ event, request, url }: RouteHandlerCallbackOptions): Promise<Response> => {
-    const ctx: Ctx = { event, request, url: url ?? new URL(request.url), t0: performance.now(), states: new Map(), pending: [] };
+  /**
+   * Answers one request. The workbox-routing entry point (`registerRoute(matcher, strategy)`), also
+   * callable by hand as Workbox strategies are: `event.respondWith(strategy.handle({ event, request: event.request }))`.
+   * @param options `event` (its `waitUntil` keeps the worker alive for the store), `request` (a
+   *   `Request` or a URL string), and `url` (the parsed request URL; derived from `request` when absent).
+   * @returns The response for the page. Rejects with the network's error when the network fails, no
+   *   stored body can answer, and neither `fallback` nor a `handlerDidError` plugin answers.
+   */
+  handle = async (options: RouteHandlerCallbackOptions | ManualHandlerCallbackOptions): Promise<Response> => {
+    const { event } = options;
+    const request = typeof options.request === 'string' ? new Request(options.request) : options.request;
+    const url = 'url' in options && options.url ? options.url : new URL(request.url);
+    const ctx: Ctx = { event, request, url, t0: performance.now(), states: new Map(), pending: [] };
     const plugins = this.#plugins;
     let response: Response | undefined;
     let error: Error | undefined;
