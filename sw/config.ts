@@ -64,6 +64,14 @@ export interface ImageCacheConfig {
   /** Freshness lifetime of an entry, in seconds; `0` means entries never expire. @default 604800 (7 days) */
   maxAgeSeconds?: Seconds;
   /**
+   * How long an expired (stale) entry is kept after its `expiresAt`, in seconds, for a conditional
+   * refetch (`304`) and to be served marked `fwd=stale; detail=stale-offline` when the network
+   * fails (RFC 9111 §4.2.4, RFC 5861 `stale-if-error`). Stale entries stay counted in `maxBytes` and
+   * are evicted before any fresh entry when room is needed. `0` keeps them until evicted.
+   * @default 2592000 (30 days)
+   */
+  maxStaleSeconds?: Seconds;
+  /**
    * Handle every request whose `destination` is `'image'` (`<img>`, CSS images, `new Image()`),
    * same-origin only. @default true
    */
@@ -140,6 +148,7 @@ export interface ResolvedConfig {
   writeBehindMs: Milliseconds;
   sweepIntervalSeconds: Seconds;
   memoryTierBytes: Bytes;
+  maxStaleSeconds: Seconds;
 }
 
 /** Default values of every optional key. */
@@ -154,6 +163,7 @@ export const DEFAULTS = {
   policy: 'lru' as PolicyName,
   writeBehindMs: 1000,
   sweepIntervalSeconds: 30,
+  maxStaleSeconds: 30 * 24 * 60 * 60,
 } as const;
 
 const KNOWN_KEYS = new Set([
@@ -174,6 +184,7 @@ const KNOWN_KEYS = new Set([
   'writeBehindMs',
   'sweepIntervalSeconds',
   'memoryTierBytes',
+  'maxStaleSeconds',
 ]);
 
 function fail(key: string, reason: string): never {
@@ -186,6 +197,37 @@ function integer(value: unknown, key: string, min: number, unit: string): number
   }
   if (value < min) fail(key, `must be ≥ ${min} ${unit}, got ${value}`);
   return value;
+}
+
+/**
+ * The longest delay `setTimeout` can hold, in ms (2^31 − 1, a signed 32-bit integer): a longer
+ * one fires at once (HTML §8.6 timers; browsers clamp overflowing delays to 0, or to 1 ms).
+ */
+export const MAX_TIMER_MS: Milliseconds = 2 ** 31 - 1;
+
+/** Backoff of the first warm-up retry, in ms (doubling per retry; see sw/warmup/precache.ts). */
+const WARMUP_BACKOFF_MS: Milliseconds = 250;
+
+/** Fails naming `key` when a delay of `ms` milliseconds cannot be held by `setTimeout`. */
+function timer(ms: number, key: string, what: string): void {
+  if (ms > MAX_TIMER_MS) fail(key, `${what} ${ms} ms is longer than setTimeout can hold (${MAX_TIMER_MS} ms ≈ 24.8 days): it would fire at once`);
+}
+
+/**
+ * Fails naming `key` when `url` is not one of the `shell` files: a fallback that is not precached
+ * with the shell is never available offline, the only time it is served. Compared as URL paths
+ * (`index.html` and `/index.html` are the same file).
+ */
+function inShell(url: string | null, shell: string[], key: string): void {
+  if (url === null) return;
+  const base = 'https://scope.invalid/';
+  const norm = (u: string) => {
+    const x = new URL(u, base);
+    x.hash = '';
+    return x.origin === new URL(base).origin ? x.pathname + x.search : x.href;
+  };
+  const files = new Set(shell.map(norm));
+  if (!files.has(norm(url))) fail(key, `${JSON.stringify(url)} must be listed in \`shell\` (it is served from the precached shell when the network fails; shell is ${JSON.stringify(shell)})`);
 }
 
 function optionalString(value: unknown, key: string): string | null {
@@ -206,7 +248,11 @@ function opaqueBytes(route: Record<string, unknown>, key: string): Bytes {
  * @param input The parsed JSON.
  * @returns The resolved configuration.
  * @throws ImageCacheError `invalid-config` with `details.key` (e.g. `routes[1].pattern`) and
- *   `details.reason`; `max-bytes-required` when `maxBytes` is absent.
+ *   `details.reason`; `max-bytes-required` when `maxBytes` is absent. Among the reasons:
+ *   `navigateFallback` not listed in `shell` (`fallbackImage` need not be: `installImageCache`
+ *   precaches it into a cache of its own); a timer value `setTimeout` cannot
+ *   hold ({@link MAX_TIMER_MS}: `writeBehindMs`, `sweepIntervalSeconds` × 1000, and the last
+ *   warm-up backoff 250 ms × 2^(`warmup.retries` − 1)).
  */
 export function resolveConfig(input: unknown): ResolvedConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -288,6 +334,21 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   if (!Array.isArray(shellIn) || shellIn.some((s) => typeof s !== 'string' || s === '')) {
     fail('shell', 'must be an array of file paths relative to dist/');
   }
+  const fallbackImage = optionalString(raw.fallbackImage, 'fallbackImage');
+  const navigateFallback = optionalString(raw.navigateFallback, 'navigateFallback');
+  inShell(navigateFallback, shellIn as string[], 'navigateFallback');
+  const writeBehindMs =
+    raw.writeBehindMs === undefined ? DEFAULTS.writeBehindMs : integer(raw.writeBehindMs, 'writeBehindMs', 0, 'milliseconds');
+  timer(writeBehindMs, 'writeBehindMs', 'a write-behind delay of');
+  const sweepIntervalSeconds =
+    raw.sweepIntervalSeconds === undefined
+      ? DEFAULTS.sweepIntervalSeconds
+      : integer(raw.sweepIntervalSeconds, 'sweepIntervalSeconds', 1, 'seconds');
+  timer(sweepIntervalSeconds * 1000, 'sweepIntervalSeconds', 'a sweep interval of');
+  const concurrency = w.concurrency === undefined ? DEFAULTS.concurrency : integer(w.concurrency, 'warmup.concurrency', 1, 'requests');
+  const retries = w.retries === undefined ? DEFAULTS.retries : integer(w.retries, 'warmup.retries', 0, 'retries');
+  // The last retry waits WARMUP_BACKOFF_MS · 2^(retries − 1).
+  if (retries > 0) timer(WARMUP_BACKOFF_MS * 2 ** (retries - 1), 'warmup.retries', `the backoff before retry ${retries} (250 ms doubling) of`);
   return {
     cacheName,
     maxBytes,
@@ -298,21 +359,19 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     routes,
     warmup: {
       sources,
-      concurrency: w.concurrency === undefined ? DEFAULTS.concurrency : integer(w.concurrency, 'warmup.concurrency', 1, 'requests'),
-      retries: w.retries === undefined ? DEFAULTS.retries : integer(w.retries, 'warmup.retries', 0, 'retries'),
+      concurrency,
+      retries,
     },
-    fallbackImage: optionalString(raw.fallbackImage, 'fallbackImage'),
+    fallbackImage,
     policy: policy as PolicyName,
     shell: shellIn as string[],
     shellRoot: optionalString(raw.shellRoot, 'shellRoot'),
-    navigateFallback: optionalString(raw.navigateFallback, 'navigateFallback'),
-    writeBehindMs:
-      raw.writeBehindMs === undefined ? DEFAULTS.writeBehindMs : integer(raw.writeBehindMs, 'writeBehindMs', 0, 'milliseconds'),
-    sweepIntervalSeconds:
-      raw.sweepIntervalSeconds === undefined
-        ? DEFAULTS.sweepIntervalSeconds
-        : integer(raw.sweepIntervalSeconds, 'sweepIntervalSeconds', 1, 'seconds'),
+    navigateFallback,
+    writeBehindMs,
+    sweepIntervalSeconds,
     memoryTierBytes: raw.memoryTierBytes === undefined ? 0 : integer(raw.memoryTierBytes, 'memoryTierBytes', 0, 'bytes'),
+    maxStaleSeconds:
+      raw.maxStaleSeconds === undefined ? DEFAULTS.maxStaleSeconds : integer(raw.maxStaleSeconds, 'maxStaleSeconds', 0, 'seconds'),
   };
 }
 

@@ -1,8 +1,13 @@
-import type { RouteHandlerCallbackOptions, RouteHandlerObject } from 'workbox-core/types.js';
-import type { Seconds } from '../policy/types.ts';
-import { cacheKey, type ImageCache } from '../storage/ImageCache.ts';
-import { whyNotStorable } from '../storage/storable.ts';
-import { cacheStatus, withCacheStatus } from './cacheStatus.ts';
+import type { PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
+import { expiresAtMs } from '../policy/freshness.ts';
+import type { Milliseconds, Seconds } from '../policy/types.ts';
+import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult } from '../storage/ImageCache.ts';
+import { declaredLength, whyNotStorable } from '../storage/storable.ts';
+import { cacheStatus, CACHE_STATUS_NAME, HIT_CACHE_STATUS, withCacheStatus } from './cacheStatus.ts';
+import { hasHopByHop, isNullBodyStatus, whyPassThrough } from './http.ts';
+import { PluginRunner } from './plugins.ts';
+import { expiresHeaderValue } from './storedHeaders.ts';
+import { VARY_HEADER, varyMatches, varyRecord } from './vary.ts';
 
 /** What the route a URL matched allows (from the config's `routes`). */
 export interface RouteRules {
@@ -18,42 +23,118 @@ export interface RouteRules {
 
 /** Options of an {@link ImageCacheStrategy}. */
 export interface ImageCacheStrategyOptions {
-  /** The storage-backed index. */
+  /** The storage-backed index. Give it `storedHeaders: storedResponseHeaders` so hits are served as stored. */
   cache: ImageCache;
   /** The rules for `url`. @default the cache's maxAgeSeconds, same-origin only, no Authorization */
   rulesFor?: (url: URL) => RouteRules;
   /** The worker's origin (cross-origin requests are stored only when their route opts in). @default self.location.origin */
   origin?: string;
-  /** Answers an image that is neither cached nor reachable (offline), or `undefined`. */
+  /** Answers an image that is neither cached nor reachable (offline), or `undefined`. Tried before `handlerDidError` plugins. */
   fallback?: (request: Request) => Promise<Response | undefined>;
   /** The network. @default globalThis.fetch */
   fetch?: (request: Request) => Promise<Response>;
   /** Called after each response is produced, with the event, for background work (write-behind, sweeps). */
   afterResponse?: (event: ExtendableEvent) => void;
-}
-
-/** What a miss's leader shares with collapsed followers: the body read once, plus status and headers. */
-interface SharedBody {
-  body: ArrayBuffer;
-  status: number;
-  statusText: string;
-  headers: Headers;
+  /**
+   * Workbox plugins (objects with lifecycle callbacks, `WorkboxPlugin` from workbox-core), called
+   * in order; see {@link ImageCacheStrategy} for which callbacks are called and when. @default []
+   */
+  plugins?: WorkboxPlugin[];
 }
 
 /**
- * The Workbox-compatible route handler (a `RouteHandlerObject` for workbox-routing): cache-first
- * over the byte-bounded {@link ImageCache}, with an RFC 9211 `Cache-Status` on every response it
- * produces (opaque responses excepted: their headers cannot be changed).
+ * What a leader tells the followers of its network request once it has the response's headers.
+ * - `response`: the response (status, headers) and `spare`, a never-read clone whose body each
+ *   follower tees (`spare.clone()`), so followers stream the body as it arrives;
+ * - `not-modified`: a revalidation got `304`: followers serve their own stale body, renewed;
+ * - `failed`: the network request failed (followers with a stale body serve it, others fetch).
+ */
+type Outcome =
+  | { kind: 'response'; spare: Response; request: Request; detail?: string }
+  | { kind: 'not-modified'; expiresAt: Milliseconds }
+  | { kind: 'failed' };
+
+/** One network request shared by concurrent requests for the same URL. */
+interface Flight {
+  outcome: Promise<Outcome>;
+}
+
+/** The leader's handle on its {@link Flight}. */
+interface Lead {
+  flight: Flight;
+  resolve: (o: Outcome) => void;
+  /** Removes the flight once no follower can still need its spare. */
+  end: () => void;
+}
+
+/** The state of one handled request. */
+interface Ctx {
+  event: ExtendableEvent;
+  request: Request;
+  url: URL;
+  t0: number;
+  states: Map<WorkboxPlugin, PluginState>;
+  /** Promises handed to `event.waitUntil` (awaited before `handlerDidComplete`). */
+  pending: Promise<unknown>[];
+}
+
+/**
+ * The Workbox-compatible route handler (a `RouteHandlerObject` for workbox-routing:
+ * `registerRoute(matcher, new ImageCacheStrategy({ cache }))`): cache-first over the byte-bounded
+ * {@link ImageCache}, with an RFC 9211 `Cache-Status` on every response it produces (appended to an
+ * upstream one; opaque responses excepted: their headers cannot be changed).
  *
- * - fresh entry → served from Cache Storage: `sw-image-cache; hit; ttl=N`; the access is written behind;
+ * - fresh entry → served from Cache Storage as stored: `sw-image-cache; hit` (the body was stored
+ *   with its display headers, see `storedResponseHeaders`); rebuilt only when the stored
+ *   `X-SW-Image-Cache-Expires` differs from the record's (after a 304 renewal) or the body carries
+ *   hop-by-hop headers (stored by an older version); the access is written behind;
  * - expired entry → revalidated (conditional when it has validators, RFC 9111 §4.3.1):
  *   `304` → `fwd=stale; fwd-status=304` (served from cache, freshness renewed);
  *   `200` → `fwd=stale; fwd-status=200; stored`; network failure → the stale body, `detail=stale-offline`;
- * - miss → one network fetch per URL; concurrent misses for the same URL share it
- *   (`fwd=miss; collapsed` on the followers); the page gets the response at once and the body is
- *   stored in `event.waitUntil` (`fwd=miss; stored`), or passed through unstored with a `detail`
- *   naming why (`status`, `not-image`, `no-store`, `vary-star`, `too-large`, `opaque`).
- * - the index unavailable (IndexedDB blocked or broken) → plain network, `fwd=bypass; detail=index-unavailable`.
+ * - miss → one network request per URL: concurrent requests for the same URL share it in every case
+ *   (storable or not: a 404, a too-large image, a revalidation), followers get the response as soon
+ *   as the leader has its headers and stream the body (a tee per follower), marked `collapsed`;
+ *   the body is stored in `event.waitUntil`. `stored` is said only when the response declares a
+ *   `Content-Length` within `maxEntryBytes` (it may still fail to store: quota); a response of
+ *   unknown length (chunked, compressed) says plain `fwd=miss` and is stored if it fits; a
+ *   response that will not be stored says why in `detail` (`status`, `not-image`, `no-store`,
+ *   `vary-star`, `too-large`, `opaque`, `plugin`);
+ * - `Vary`: `Accept` and `Accept-Encoding` are ignored, other headers honoured (see `vary.ts`):
+ *   a stored body whose varied request headers differ is not served: `fwd=vary-miss`;
+ * - pass-through (`fwd=bypass`, never stored, never shared): cross-origin requests on routes that
+ *   do not opt in (`detail=cross-origin`), requests with `Authorization` (`detail=authorization`),
+ *   the page's own conditional requests (`If-None-Match`, …: `detail=conditional`, so a `304` goes
+ *   back to the page that asked), `Range` requests (`detail=range`), and the index unavailable
+ *   (`detail=index-unavailable`).
+ * Every status reaches the page as the server sent it; a null body status (204, 205, 304) is
+ * rebuilt with a `null` body (the Fetch standard forbids any other).
+ *
+ * Workbox plugin callbacks (`plugins` option; each plugin gets its own `state` object per request):
+ * - `handlerWillStart({ request, event, state })`: first, for every request. Return ignored.
+ * - `cachedResponseWillBeUsed({ cacheName, request, cachedResponse, event, state })`: when a stored
+ *   body was found (fresh or expired), before it is used. Returns the response to use instead;
+ *   `null`/`undefined` means "no cached response": the request continues as a miss.
+ * - `requestWillFetch({ request, event, state })`: before each network request this handler makes
+ *   (a miss, a revalidation, a pass-through). Returns the request to send (threaded through the
+ *   plugins). Followers of a shared request make none.
+ * - `fetchDidFail({ originalRequest, request, error, event, state })`: when a network request
+ *   rejects (offline), before the failure is handled. Return ignored.
+ * - `fetchDidSucceed({ request, response, event, state })`: when a network request resolves, with
+ *   any status. Returns the response to use (threaded); followers get the leader's result.
+ * - `cacheWillUpdate({ request, response, event, state })`: for a response that would be stored,
+ *   before the page gets it (so `Cache-Status` can say whether it is stored). Return `null` or
+ *   `undefined`: not stored (`detail=plugin`); the same response: stored; another response:
+ *   that one is stored instead (it must itself be storable) while the page gets the network's.
+ * - `handlerWillRespond({ request, response, event, state })`: before the response is returned.
+ *   Returns the response returned (threaded).
+ * - `handlerDidRespond({ request, response, event, state })`: after, in `event.waitUntil`. Return ignored.
+ * - `handlerDidError({ request, event, error, state })`: when the handler would fail (a miss while
+ *   offline and no `fallback` answered, or any error). The first response returned is served
+ *   (`detail=plugin-fallback`); none: the error propagates (the page sees a network error).
+ * - `handlerDidComplete({ request, response, error, event, state })`: when the background work of
+ *   this request (store, renewal) has settled, in `event.waitUntil`. Return ignored.
+ * Not called: `cacheKeyWillBeUsed` (keys are normalised URLs, which the budget and the metadata
+ * rely on) and `cacheDidUpdate` (listen to the cache's `stored` event instead).
  */
 export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #cache: ImageCache;
@@ -62,8 +143,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #fallback?: (request: Request) => Promise<Response | undefined>;
   readonly #fetch: (request: Request) => Promise<Response>;
   readonly #afterResponse?: (event: ExtendableEvent) => void;
-  /** In-flight misses by cache key: resolves with the shared body, or `null` when it cannot be shared. */
-  readonly #inflight = new Map<string, Promise<SharedBody | null>>();
+  readonly #plugins: PluginRunner;
+  /** The shared network request per cache key, while followers may still join it. */
+  readonly #inflight = new Map<string, Flight>();
 
   constructor(options: ImageCacheStrategyOptions) {
     this.#cache = options.cache;
@@ -72,171 +154,358 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     this.#fallback = options.fallback;
     this.#fetch = options.fetch ?? ((r) => fetch(r));
     this.#afterResponse = options.afterResponse;
+    this.#plugins = new PluginRunner(options.plugins ?? []);
   }
 
   /** workbox-routing entry point. */
   handle = async ({ event, request, url }: RouteHandlerCallbackOptions): Promise<Response> => {
+    const ctx: Ctx = { event, request, url: url ?? new URL(request.url), t0: performance.now(), states: new Map(), pending: [] };
+    const plugins = this.#plugins;
+    let response: Response | undefined;
+    let error: Error | undefined;
     try {
-      return await this.#handle(event, request, url);
+      if (plugins.has('handlerWillStart')) await plugins.each('handlerWillStart', ctx.states, { request, event });
+      try {
+        response = await this.#handle(ctx);
+      } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+        if (!plugins.has('handlerDidError')) throw e;
+        for (const r of await plugins.each('handlerDidError', ctx.states, { request, event, error })) {
+          if (r) {
+            response = withCacheStatus(r, cacheStatus('fwd=miss', { detail: 'plugin-fallback' }), { timing: this.#timing(ctx, 'fallback') });
+            break;
+          }
+        }
+        if (!response) throw e;
+      }
+      if (plugins.has('handlerWillRespond')) {
+        let current: Response = response;
+        await plugins.each('handlerWillRespond', ctx.states, { request, event, response }, (p, r) => {
+          if (r) current = r;
+          return { ...p, response: current };
+        });
+        response = current;
+      }
+      return response;
     } finally {
+      if (plugins.has('handlerDidRespond')) this.#waitUntil(ctx, plugins.each('handlerDidRespond', ctx.states, { request, event, response }));
+      if (plugins.has('handlerDidComplete')) {
+        const settled = Promise.allSettled([...ctx.pending]);
+        event.waitUntil(settled.then(() => plugins.each('handlerDidComplete', ctx.states, { request, event, response, error })));
+      }
       if (this.#afterResponse) this.#afterResponse(event);
     }
   };
 
-  async #handle(event: ExtendableEvent, request: Request, url: URL): Promise<Response> {
-    const t0 = performance.now();
+  async #handle(ctx: Ctx): Promise<Response> {
+    const { request, url } = ctx;
     const rules = this.#rulesFor(url);
     const crossOrigin = this.#origin !== '' && url.origin !== this.#origin;
-    if (crossOrigin && !rules.crossOrigin) return this.#passThrough(request, 'cross-origin', t0);
-    if (request.headers.has('authorization') && !rules.storeAuthorized) return this.#passThrough(request, 'authorization', t0);
+    if (crossOrigin && !rules.crossOrigin) return this.#passThrough(ctx, 'cross-origin');
+    if (request.headers.has('authorization') && !rules.storeAuthorized) return this.#passThrough(ctx, 'authorization');
+    const own = whyPassThrough(request);
+    if (own) return this.#passThrough(ctx, own);
     const key = cacheKey(url);
-    let found;
+    let found: LookupResult;
     try {
       found = await this.#cache.lookup(key);
-    } catch {
+    } catch (error) {
       // IndexedDB or Cache Storage unavailable (or blocked by another tab): never break the page.
-      this.#cache.count('errors');
-      return this.#passThrough(request, 'index-unavailable', t0);
+      this.#cache.reportError('lookup', error, key);
+      return this.#passThrough(ctx, 'index-unavailable');
     }
-    if (found.result === 'hit') {
-      // Served exactly as stored: the body carries `Cache-Status: sw-image-cache; hit` and its
-      // `Server-Timing` (see storedHeaders), so no Response is rebuilt on the hot path. Bodies
-      // stored by an older version lack them and are decorated the slow way.
-      if (found.response.headers.has('cache-status')) return found.response;
-      return withCacheStatus(found.response, cacheStatus('hit'), this.#timing(t0, 'hit'));
+    if (found.result !== 'miss' && this.#plugins.has('cachedResponseWillBeUsed')) {
+      const cached = await this.#cachedResponseWillBeUsed(ctx, found.response);
+      if (!cached) {
+        void found.response.body?.cancel().catch(() => {});
+        found = { result: 'miss' };
+      } else found = { ...found, response: cached };
     }
-    if (found.result === 'stale') return this.#revalidate(event, request, url, key, found.response, found.entry, rules, t0);
-    return this.#miss(event, request, url, key, rules, t0);
+    if (found.result !== 'miss' && !varyMatches(found.response.headers, request)) {
+      // Stored for a request with other values of the headers its response varies on (RFC 9111 §4.1).
+      void found.response.body?.cancel().catch(() => {});
+      return this.#fromNetwork(ctx, key, rules, 'vary-miss');
+    }
+    if (found.result === 'hit') return this.#hit(ctx, found);
+    if (found.result === 'stale') return this.#revalidate(ctx, key, found.response, found.entry, rules);
+    return this.#fromNetwork(ctx, key, rules, 'miss');
   }
 
-  #timing(t0: number, desc: string): { durMs: number; desc: string } {
-    return { durMs: performance.now() - t0, desc };
-  }
-
-  async #passThrough(request: Request, detail: string, t0: number): Promise<Response> {
-    const response = await this.#fetch(request);
-    this.#cache.count('bypassed');
-    return withCacheStatus(response, cacheStatus('fwd=bypass', { detail }), this.#timing(t0, 'bypass'));
-  }
-
-  async #miss(event: ExtendableEvent, request: Request, url: URL, key: string, rules: RouteRules, t0: number): Promise<Response> {
-    const leader = this.#inflight.get(key);
-    if (leader) {
-      const shared = await leader.catch(() => null);
-      if (shared) {
-        this.#cache.count('collapsed');
-        return new Response(shared.body, {
-          status: shared.status,
-          statusText: shared.statusText,
-          headers: withHeader(shared.headers, 'Cache-Status', cacheStatus('fwd=miss', { collapsed: true }), this.#timing(t0, 'miss')),
-        });
-      }
-      // The leader's response could not be shared (not storable, or failed): fetch on our own.
-    }
-    let resolveShared!: (shared: SharedBody | null) => void;
-    const sharedPromise = new Promise<SharedBody | null>((resolve) => {
-      resolveShared = resolve;
+  /**
+   * A fresh entry. Served exactly as stored when the stored body already says what a hit says (our
+   * `hit` member last in `Cache-Status`, the record's expiry, no hop-by-hop header): a few header
+   * reads, no Response rebuilt. Otherwise rebuilt with the right headers.
+   */
+  #hit(ctx: Ctx, found: Extract<LookupResult, { result: 'hit' }>): Response {
+    const response = found.response;
+    const h = response.headers;
+    const expires = expiresHeaderValue(found.entry.expiresAt);
+    if ((h.get('cache-status') ?? '').endsWith(HIT_CACHE_STATUS) && h.get(EXPIRES_HEADER) === expires && !hasHopByHop(h)) return response;
+    return withCacheStatus(response, cacheStatus('hit'), {
+      timing: this.#timing(ctx, 'hit'),
+      set: { [EXPIRES_HEADER]: expires, [STORED_HEADER]: String(found.entry.storedAt) },
     });
-    this.#inflight.set(key, sharedPromise);
-    const done = () => {
-      if (this.#inflight.get(key) === sharedPromise) this.#inflight.delete(key);
-    };
+  }
 
+  #timing(ctx: Ctx, desc: string): { durMs: number; desc: string } {
+    return { durMs: performance.now() - ctx.t0, desc };
+  }
+
+  #waitUntil(ctx: Ctx, p: Promise<unknown>): void {
+    const settled = p.catch(() => {});
+    ctx.pending.push(settled);
+    ctx.event.waitUntil(settled);
+  }
+
+  async #cachedResponseWillBeUsed(ctx: Ctx, cachedResponse: Response): Promise<Response | null> {
+    let current: Response | null = cachedResponse;
+    await this.#plugins.each(
+      'cachedResponseWillBeUsed',
+      ctx.states,
+      { cacheName: this.#cache.cacheName, request: ctx.request, cachedResponse, event: ctx.event },
+      (p, r) => {
+        current = r ?? null;
+        return { ...p, cachedResponse: r ?? undefined };
+      },
+    );
+    return current;
+  }
+
+  /** One network request through the plugins (requestWillFetch → fetch → fetchDidFail / fetchDidSucceed). */
+  async #network(ctx: Ctx, request: Request): Promise<Response> {
+    const plugins = this.#plugins;
+    let req = request;
+    if (plugins.has('requestWillFetch')) {
+      await plugins.each('requestWillFetch', ctx.states, { request: req, event: ctx.event }, (p, r) => {
+        if (r) req = r;
+        return { ...p, request: req };
+      });
+    }
     let response: Response;
     try {
-      response = await this.#fetch(request);
-    } catch (error) {
-      resolveShared(null);
-      done();
-      return this.#offline(request, error, t0);
+      response = await this.#fetch(req);
+    } catch (e) {
+      if (plugins.has('fetchDidFail')) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        await plugins.each('fetchDidFail', ctx.states, { originalRequest: request, request: req, error, event: ctx.event });
+      }
+      throw e;
     }
-    if (response.type === 'opaque' && rules.opaqueBytes && rules.crossOrigin && response.status === 0) {
-      // Opted in: stored unread, counted as the route's assumed size. No header can be added.
-      resolveShared(null);
-      done();
-      event.waitUntil(this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }));
-      return response;
+    if (plugins.has('fetchDidSucceed')) {
+      let current = response;
+      await plugins.each('fetchDidSucceed', ctx.states, { request: req, response, event: ctx.event }, (p, r) => {
+        if (r) current = r;
+        return { ...p, response: current };
+      });
+      response = current;
     }
-    const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
-    if (reason) {
-      resolveShared(null);
-      done();
-      this.#cache.count('bypassed');
-      return withCacheStatus(response, cacheStatus('fwd=miss', { detail: reason }), this.#timing(t0, 'miss'));
-    }
-    const forStore = response.clone();
-    event.waitUntil(
-      this.#store(key, forStore, rules, resolveShared)
-        .catch(() => resolveShared(null))
-        .finally(done),
-    );
-    return withCacheStatus(response, cacheStatus('fwd=miss', { stored: true }), this.#timing(t0, 'miss'));
+    return response;
   }
 
-  /** Reads the body once, shares it with collapsed followers, and hands it to the cache to store. */
-  async #store(
+  async #passThrough(ctx: Ctx, detail: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.#network(ctx, ctx.request);
+    } catch (error) {
+      return this.#offline(ctx, error);
+    }
+    this.#cache.recordOutcome('bypassed');
+    return withCacheStatus(response, cacheStatus('fwd=bypass', { detail }), { timing: this.#timing(ctx, 'bypass') });
+  }
+
+  /** Starts a shared network request for `key`; `end()` removes it once no follower can still need its spare. */
+  #lead(key: string): Lead {
+    let resolve!: (o: Outcome) => void;
+    const flight: Flight = { outcome: new Promise<Outcome>((r) => (resolve = r)) };
+    this.#inflight.set(key, flight);
+    const end = () => {
+      if (this.#inflight.get(key) === flight) this.#inflight.delete(key);
+    };
+    return { flight, resolve, end };
+  }
+
+  /**
+   * A follower's copy of a shared response: the body is a tee of the leader's spare (streamed as
+   * it arrives), the status and headers as the leader got them, our member marked `collapsed`.
+   */
+  #follow(ctx: Ctx, o: Extract<Outcome, { kind: 'response' }>, fwd: 'miss' | 'stale' | 'vary-miss'): Response {
+    this.#cache.recordOutcome('collapsed');
+    const copy = o.spare.clone();
+    if (copy.type === 'opaque') return copy;
+    const status = cacheStatus(`fwd=${fwd}`, { fwdStatus: fwd === 'stale' ? copy.status : undefined, collapsed: true, detail: o.detail });
+    return withCacheStatus(copy, status, { timing: this.#timing(ctx, fwd === 'stale' ? 'stale' : 'miss') });
+  }
+
+  /**
+   * A miss (or a vary-miss): joins the shared request for `key` if there is one, else leads one.
+   */
+  async #fromNetwork(ctx: Ctx, key: string, rules: RouteRules, fwd: 'miss' | 'vary-miss'): Promise<Response> {
+    const existing = this.#inflight.get(key);
+    if (existing) {
+      const o = await existing.outcome;
+      if (o.kind === 'response' && sameVariant(o, ctx.request)) return this.#follow(ctx, o, fwd);
+      // A revalidation's 304 (this request has no stale body to renew), a failure, or another
+      // variant (the response varies on a header this request has another value of): on our own.
+    }
+    const lead = this.#lead(key);
+    let response: Response;
+    try {
+      response = await this.#network(ctx, ctx.request);
+    } catch (error) {
+      lead.resolve({ kind: 'failed' });
+      lead.end();
+      return this.#offline(ctx, error);
+    }
+    return this.#respond(ctx, key, rules, response, lead, fwd);
+  }
+
+  /**
+   * The leader's response from the network: shared with the followers at once, stored in
+   * `event.waitUntil` when storable, and returned to the page with its `Cache-Status`.
+   */
+  async #respond(
+    ctx: Ctx,
     key: string,
-    response: Response,
     rules: RouteRules,
-    resolveShared: (shared: SharedBody | null) => void,
+    response: Response,
+    lead: Lead,
+    fwd: 'miss' | 'stale' | 'vary-miss',
     replaces?: 'expire',
-  ): Promise<void> {
+  ): Promise<Response> {
+    const fwdStatus = fwd === 'stale' ? response.status : undefined;
+    const nullBody = isNullBodyStatus(response.status) || response.body === null;
+    if (response.type === 'opaque' && rules.opaqueBytes && rules.crossOrigin && response.status === 0) {
+      // Opted in: stored unread, counted as the route's assumed size. No header can be added.
+      lead.resolve({ kind: 'response', spare: response.clone(), request: ctx.request });
+      this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }).finally(lead.end));
+      return response;
+    }
+    let reason: string | null = whyNotStorable(response, this.#cache.maxEntryBytes);
+    let toStore: Response | null = null;
+    if (!reason && this.#plugins.has('cacheWillUpdate')) {
+      let current: Response | null = response;
+      await this.#plugins.each('cacheWillUpdate', ctx.states, { request: ctx.request, response, event: ctx.event }, (p, r) => {
+        current = r ?? null;
+        return { ...p, response: r ?? p.response };
+      });
+      const chosen = current as Response | null;
+      if (!chosen) reason = 'plugin';
+      else if (chosen !== response) {
+        reason = whyNotStorable(chosen, this.#cache.maxEntryBytes) ? 'plugin' : null;
+        if (!reason) toStore = chosen;
+      }
+    }
+    // The spare: never read, teed once per follower. Taken before the page's copy reads the body.
+    const spare = response.clone();
+    lead.resolve({ kind: 'response', spare, request: ctx.request, ...(reason ? { detail: reason } : {}) });
+    const desc = fwd === 'stale' ? 'stale' : 'miss';
+    if (reason) {
+      this.#cache.recordOutcome('bypassed');
+      // Followers may join until the body has arrived: watch it through one more tee, then end.
+      const watcher = nullBody ? null : response.clone();
+      this.#waitUntil(ctx, drain(watcher).finally(lead.end));
+      return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, detail: reason }), { timing: this.#timing(ctx, desc) });
+    }
+    const forStore = toStore ?? response.clone();
+    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, replaces).finally(lead.end));
+    // `stored` only when the length is known to fit; an unknown length may still turn out too large.
+    const stored = declaredLength((toStore ?? response).headers) !== null;
+    return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, stored }), { timing: this.#timing(ctx, desc) });
+  }
+
+  /** Reads the body to store and hands it to the cache (bytes come from the body read). */
+  async #store(request: Request, key: string, response: Response, rules: RouteRules, replaces?: 'expire'): Promise<void> {
     const body = await response.arrayBuffer();
-    // Followers get exactly what the leader's page got; whether it is stored is putBody's call.
-    resolveShared({ body, status: response.status, statusText: response.statusText, headers: response.headers });
-    await this.#cache.putBody(key, body, response.headers, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
+    let headers = response.headers;
+    const vary = varyRecord(request, headers);
+    if (vary !== null) {
+      headers = new Headers(headers);
+      headers.set(VARY_HEADER, vary);
+    }
+    await this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
   }
 
   async #revalidate(
-    event: ExtendableEvent,
-    request: Request,
-    url: URL,
+    ctx: Ctx,
     key: string,
     stale: Response,
     entry: { etag: string | null; lastModified: string | null },
     rules: RouteRules,
-    t0: number,
   ): Promise<Response> {
+    const timing = () => ({ timing: this.#timing(ctx, 'stale') });
+    const existing = this.#inflight.get(key);
+    if (existing) {
+      const o = await existing.outcome;
+      if (o.kind === 'not-modified') {
+        this.#cache.recordOutcome('collapsed');
+        return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304, collapsed: true }), {
+          ...timing(),
+          set: { [EXPIRES_HEADER]: expiresHeaderValue(o.expiresAt) },
+        });
+      }
+      if (o.kind === 'failed') {
+        return withCacheStatus(stale, cacheStatus('fwd=stale', { collapsed: true, detail: 'stale-offline' }), timing());
+      }
+      if (sameVariant(o, ctx.request)) {
+        void stale.body?.cancel().catch(() => {});
+        return this.#follow(ctx, o, 'stale');
+      }
+    }
+    const lead = this.#lead(key);
+    const { request, url } = ctx;
     const sameOrigin = this.#origin === '' || url.origin === this.#origin;
     let conditional = request;
     if (sameOrigin && (entry.etag || entry.lastModified)) {
-      const headers = new Headers();
+      // A new same-origin request: a no-cors request (an <img>'s) would silently drop these headers.
+      const headers = new Headers(request.headers);
       if (entry.etag) headers.set('If-None-Match', entry.etag);
       if (entry.lastModified) headers.set('If-Modified-Since', entry.lastModified);
       conditional = new Request(url.href, { headers, credentials: request.credentials, cache: 'no-store' });
     }
     let response: Response;
     try {
-      response = await this.#fetch(conditional);
+      response = await this.#network(ctx, conditional);
     } catch {
       // Offline: an expired image beats none (RFC 9111 §4.2.4), marked as such.
-      return withCacheStatus(stale, cacheStatus('fwd=stale', { detail: 'stale-offline' }), this.#timing(t0, 'stale'));
+      lead.resolve({ kind: 'failed' });
+      lead.end();
+      return withCacheStatus(stale, cacheStatus('fwd=stale', { detail: 'stale-offline' }), timing());
     }
-    if (response.status === 304) {
-      event.waitUntil(this.#cache.refresh(key, rules.maxAgeSeconds));
-      return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), this.#timing(t0, 'stale'));
+    if (response.status === 304 && conditional !== request) {
+      const expiresAt = expiresAtMs(this.#cache.now(), rules.maxAgeSeconds);
+      lead.resolve({ kind: 'not-modified', expiresAt });
+      this.#waitUntil(ctx, this.#cache.refresh(key, rules.maxAgeSeconds).finally(lead.end));
+      return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), { ...timing(), set: { [EXPIRES_HEADER]: expiresHeaderValue(expiresAt) } });
     }
     void stale.body?.cancel().catch(() => {});
-    const reason = whyNotStorable(response, this.#cache.index.maxEntryBytes);
-    if (reason) {
-      this.#cache.count('bypassed');
-      return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, detail: reason }), this.#timing(t0, 'stale'));
-    }
-    const forStore = response.clone();
-    event.waitUntil(this.#store(key, forStore, rules, () => {}, 'expire').catch(() => {}));
-    return withCacheStatus(response, cacheStatus('fwd=stale', { fwdStatus: response.status, stored: true }), this.#timing(t0, 'stale'));
+    return this.#respond(ctx, key, rules, response, lead, 'stale', 'expire');
   }
 
-  async #offline(request: Request, error: unknown, t0: number): Promise<Response> {
-    const fallback = this.#fallback ? await this.#fallback(request).catch(() => undefined) : undefined;
-    if (fallback) return withCacheStatus(fallback, cacheStatus('fwd=miss', { detail: 'offline-fallback' }), this.#timing(t0, 'fallback'));
+  /** A network failure: the configured fallback, else the error (handlerDidError plugins may still answer). */
+  async #offline(ctx: Ctx, error: unknown): Promise<Response> {
+    const fallback = this.#fallback ? await this.#fallback(ctx.request).catch(() => undefined) : undefined;
+    if (fallback) return withCacheStatus(fallback, cacheStatus('fwd=miss', { detail: 'offline-fallback' }), { timing: this.#timing(ctx, 'fallback') });
     throw error;
   }
 }
 
-function withHeader(headers: Headers, name: string, value: string, timing: { durMs: number; desc: string }): Headers {
-  const h = new Headers(headers);
-  h.set(name, value);
-  h.append('Server-Timing', `sw-image-cache;dur=${timing.durMs.toFixed(2)};desc="${timing.desc}"`);
-  return h;
+/** Whether a shared response may answer `request` too: same values of the headers it varies on. */
+function sameVariant(o: Extract<Outcome, { kind: 'response' }>, request: Request): boolean {
+  if (o.request === request) return true;
+  const headers = o.spare.headers;
+  return varyRecord(o.request, headers) === varyRecord(request, headers);
 }
+
+/** Reads a response's body to its end and discards it (resolves either way). */
+async function drain(response: Response | null): Promise<void> {
+  const reader = response?.body?.getReader();
+  if (!reader) return;
+  try {
+    for (;;) if ((await reader.read()).done) return;
+  } catch {
+    // A failed body: the flight ends all the same.
+  }
+}
+
+/** The name our members carry in `Cache-Status` (re-exported for tests and tools). */
+export { CACHE_STATUS_NAME };

@@ -64,6 +64,41 @@ describe('resolveConfig', () => {
   });
 });
 
+describe('resolveConfig: what would silently never work', () => {
+  const shell = ['/', '/index.html', '/img/offline.png'];
+
+  it.each([
+    [{ maxBytes: 100, navigateFallback: '/offline.html', shell }, 'navigateFallback'],
+    [{ maxBytes: 100, navigateFallback: '/index.html' }, 'navigateFallback'],
+  ])('rejectsANavigateFallbackThatIsNotInTheShell %j', async (input, key) => {
+    const error = await expectError(() => resolveConfig(input), 'invalid-config', key);
+    expect(String(error.details.reason)).toMatch(/must be listed in `shell`/);
+  });
+
+  it('acceptsANavigateFallbackListedInTheShellWrittenEitherWay', () => {
+    expect(resolveConfig({ maxBytes: 100, shell, navigateFallback: 'index.html#top' })).toMatchObject({ navigateFallback: 'index.html#top' });
+  });
+
+  it('acceptsAFallbackImageOutsideTheShell (installImageCache precaches it into its own cache)', () => {
+    expect(resolveConfig({ maxBytes: 100, fallbackImage: '/img/offline.png' })).toMatchObject({ fallbackImage: '/img/offline.png' });
+  });
+
+  it.each([
+    [{ maxBytes: 100, writeBehindMs: 2 ** 31 }, 'writeBehindMs'],
+    [{ maxBytes: 100, sweepIntervalSeconds: 2_147_484 }, 'sweepIntervalSeconds'],
+    [{ maxBytes: 100, warmup: { retries: 25 } }, 'warmup.retries'],
+  ])('rejectsATimerValueSetTimeoutCannotHold %j', async (input, key) => {
+    const error = await expectError(() => resolveConfig(input), 'invalid-config', key);
+    expect(String(error.details.reason)).toMatch(/longer than setTimeout can hold/);
+  });
+
+  it('acceptsTheLongestTimerValuesSetTimeoutCanHold', () => {
+    // 2^31 − 1 ms; 2 147 483 s = 2 147 483 000 ms; 250 ms · 2^22 = 1 048 576 000 ms (retries 23).
+    const config = resolveConfig({ maxBytes: 100, writeBehindMs: 2 ** 31 - 1, sweepIntervalSeconds: 2_147_483, warmup: { retries: 23 } });
+    expect(config).toMatchObject({ writeBehindMs: 2 ** 31 - 1, sweepIntervalSeconds: 2_147_483, warmup: { retries: 23 } });
+  });
+});
+
 describe('checkManifest', () => {
   const config = resolveConfig({ maxBytes: 1000, maxEntryBytes: 600 });
   it('acceptsAManifestWithinTheBudget', () => {
