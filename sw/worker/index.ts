@@ -23,7 +23,7 @@ export {
   type RecoveryReport,
 } from '../storage/ImageCache.ts';
 export { ImageCacheError, type ImageCacheErrorCode } from '../errors/ImageCacheError.ts';
-export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig } from '../config.ts';
+export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig, ShellEntry } from '../config.ts';
 export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason } from '../protocol.ts';
 export type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 export type { PolicyName } from '../policy/policyNames.ts';
