@@ -24,7 +24,7 @@ export function webkitDriverPath(): string {
   return process.env.WEBKIT_WEBDRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
 }
 
-export const WEBKIT_CAPABILITIES: DriverCapabilities = { stopWorkers: false, quotaOverride: false };
+export const WEBKIT_CAPABILITIES: DriverCapabilities = { workerStop: null, quotaOverride: false };
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
 async function freePort(): Promise<number> {
@@ -207,7 +207,7 @@ export class WebKitDriver implements BrowserDriver {
   }
 
   async stopWorkers(): Promise<void> {
-    throw new Error('WebKitWebDriver cannot stop a service worker (capability stopWorkers is false)');
+    throw new Error('WebKitWebDriver cannot stop a service worker (capability workerStop is null)');
   }
 
   async close(): Promise<void> {
