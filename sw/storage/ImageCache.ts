@@ -188,6 +188,11 @@ export interface RecoveryReport {
   durationMs: Milliseconds;
 }
 
+/** Whether `e` is a queue time-out (reported once, by the queue's `onTimeout`). */
+function isTimeout(e: unknown): boolean {
+  return e instanceof ImageCacheError && e.code === 'mutation-timeout';
+}
+
 /** Normalises a URL into a cache key: absolute, without its fragment (Workbox `normalizeURL`). */
 export function cacheKey(url: string | URL): string {
   const u = new URL(String(url));
@@ -342,7 +347,7 @@ export class ImageCache {
       if (this.#ready === run) this.#ready = null;
       this.#readyFailedAt = this.now();
       this.#readyError = e;
-      this.#events.error(undefined, 'recover', e);
+      if (!isTimeout(e)) this.#events.error(undefined, 'recover', e);
     });
     return run;
   }
@@ -552,7 +557,9 @@ export class ImageCache {
         this.#memory?.forget(key);
         await this.#metadata.deleteMany([key]);
       })
-      .catch((e: unknown) => this.#events.error(key, 'reconcile', e));
+      .catch((e: unknown) => {
+        if (!isTimeout(e)) this.#events.error(key, 'reconcile', e);
+      });
     return this.#miss(key);
   }
 
@@ -731,7 +738,7 @@ export class ImageCache {
         return write();
       })
       .catch((e: unknown) => {
-        this.#events.error(key, label, e);
+        if (!isTimeout(e)) this.#events.error(key, label, e);
         return notStored(this.#table, 'write-failed');
       });
   }
@@ -846,7 +853,7 @@ export class ImageCache {
         await this.#metadata.writeBehind(records, statsDirty ? { ...this.#events.stats } : null);
       });
     } catch (e) {
-      this.#events.error(undefined, 'flush', e);
+      if (!isTimeout(e)) this.#events.error(undefined, 'flush', e);
     }
   }
 
