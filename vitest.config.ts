@@ -2,9 +2,15 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects: `unit` (Node, fake-indexeddb + undici's spec Cache API, see test/setup/node.ts)
- * and `browser` (real Chromium driven by playwright-core from Node; one test file at a time
- * because each launches its own browser).
+ * and `browser` (real browsers driven from Node; one test file at a time because each launches its
+ * own browser). In `browser`, `engines.test.ts` runs in Chromium, Firefox ESR and WebKitGTK (see
+ * test/browser/drivers/); the other files are Chromium-only (playwright-core, CDP).
+ * `BROWSER=chromium|firefox|webkit` runs one engine: `firefox` and `webkit` then run only the
+ * cross-engine suite.
  */
+const browser = process.env.BROWSER;
+const browserFiles =
+  browser === 'firefox' || browser === 'webkit' ? ['test/browser/engines.test.ts'] : ['test/browser/**/*.test.ts'];
 export default defineConfig({
   test: {
     projects: [
@@ -21,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           environment: 'node',
-          include: ['test/browser/**/*.test.ts'],
+          include: browserFiles,
           globalSetup: ['test/browser/globalSetup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -249,7 +249,8 @@ function opaqueBytes(route: Record<string, unknown>, key: string): Bytes {
  * @returns The resolved configuration.
  * @throws ImageCacheError `invalid-config` with `details.key` (e.g. `routes[1].pattern`) and
  *   `details.reason`; `max-bytes-required` when `maxBytes` is absent. Among the reasons:
- *   `fallbackImage` or `navigateFallback` not listed in `shell`; a timer value `setTimeout` cannot
+ *   `navigateFallback` not listed in `shell` (`fallbackImage` need not be: `installImageCache`
+ *   precaches it into a cache of its own); a timer value `setTimeout` cannot
  *   hold ({@link MAX_TIMER_MS}: `writeBehindMs`, `sweepIntervalSeconds` × 1000, and the last
  *   warm-up backoff 250 ms × 2^(`warmup.retries` − 1)).
  */
@@ -335,7 +336,6 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   }
   const fallbackImage = optionalString(raw.fallbackImage, 'fallbackImage');
   const navigateFallback = optionalString(raw.navigateFallback, 'navigateFallback');
-  inShell(fallbackImage, shellIn as string[], 'fallbackImage');
   inShell(navigateFallback, shellIn as string[], 'navigateFallback');
   const writeBehindMs =
     raw.writeBehindMs === undefined ? DEFAULTS.writeBehindMs : integer(raw.writeBehindMs, 'writeBehindMs', 0, 'milliseconds');

@@ -260,6 +260,8 @@ export interface Site {
   requests: Map<string, number>;
   /** Pathname → conditional requests (`If-None-Match` or `If-Modified-Since`) received. */
   conditional: Map<string, number>;
+  /** Pathname → status codes sent, in order (e.g. `[200, 304]` for a store then a revalidation). */
+  statuses: Map<string, number[]>;
   /** Stops listening and drops every connection: the browser gets "connection refused". */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -280,6 +282,7 @@ export async function startSite(config: Record<string, unknown>): Promise<Site> 
   let result = await doBuild(config);
   const requests = new Map<string, number>();
   const conditional = new Map<string, number>();
+  const statuses = new Map<string, number[]>();
   const pages: Record<string, string> = { '/blank.html': BLANK_PAGE, '/persist.html': PERSIST_PAGE };
   const hooks: RequestHook[] = [
     (req, res, url) => {
@@ -288,6 +291,7 @@ export async function startSite(config: Record<string, unknown>): Promise<Site> 
         if (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) {
           conditional.set(url.pathname, (conditional.get(url.pathname) ?? 0) + 1);
         }
+        res.once('finish', () => statuses.set(url.pathname, [...(statuses.get(url.pathname) ?? []), res.statusCode]));
       }
       const page = pages[url.pathname];
       if (page === undefined) return false;
@@ -314,6 +318,7 @@ export async function startSite(config: Record<string, unknown>): Promise<Site> 
     },
     requests,
     conditional,
+    statuses,
     async down() {
       await server?.close();
       server = null;

@@ -39,8 +39,8 @@ class PlaywrightPage implements DriverPage {
   evaluate<R, A = undefined>(fn: PageFunction<A, R> | string, arg?: A): Promise<R> {
     return (typeof fn === 'string' ? this.page.evaluate(fn) : this.page.evaluate(fn as (a: any) => R, arg as any)) as Promise<R>;
   }
-  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<R> {
-    return pollUntil(() => this.evaluate(fn, arg), options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
+  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<R>> {
+    return pollUntil(async () => (await this.evaluate(fn, arg)) as NonNullable<R>, options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
   }
   async close(): Promise<void> {
     await this.page.close();

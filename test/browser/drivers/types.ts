@@ -42,7 +42,7 @@ export interface DriverPage {
    * Polls `fn(arg)` in the page every 100 ms until it returns a truthy value, and resolves that.
    * @throws Error naming `what` after `timeoutMs` (default 20 000 ms).
    */
-  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options?: { timeoutMs?: number; what?: string }): Promise<R>;
+  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options?: { timeoutMs?: number; what?: string }): Promise<NonNullable<R>>;
   /** Closes the tab. */
   close(): Promise<void>;
 }

@@ -114,8 +114,8 @@ class WebDriverPage implements DriverPage {
     if (!outcome.ok) throw new Error(`in WebKit page: ${outcome.error}`);
     return outcome.value;
   }
-  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<R> {
-    return pollUntil(() => this.evaluate(fn, arg), options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
+  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<R>> {
+    return pollUntil(async () => (await this.evaluate(fn, arg)) as NonNullable<R>, options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
   }
   close(): Promise<void> {
     return this.owner.closeWindow(this.handle);
