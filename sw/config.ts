@@ -97,6 +97,24 @@ export interface ImageCacheConfig {
   shellRoot?: string;
   /** URL served for navigations when the network fails (must be in `shell`). @default none */
   navigateFallback?: string;
+  /**
+   * Keep the last successful response of each visited page (a same-origin navigation answered
+   * `200` with `Content-Type: text/html` and without `Cache-Control: no-store`) in
+   * `<cacheName>-pages`, so a reload works offline even with no `shell` (standalone worker only).
+   * Navigations are network-first: online the page is always the server's (after
+   * `networkTimeoutSeconds` without an answer the kept copy is served). At most 100 pages are
+   * kept, the least recently written dropped first; outside the image budget. `false`: nothing is
+   * kept and the pages cache is deleted on activate. @default true
+   */
+  cachePages?: boolean;
+  /**
+   * How long a navigation or a `shell` file waits for the network before the cached copy (pages
+   * cache, shell cache) is served, in seconds (standalone worker only). Both are network-first, so
+   * online a page and its shell files are never older than the server's; the late network answer
+   * still refreshes the cache. Without a cached copy the request waits for the network. `0`: no
+   * time-out (wait for the network until it fails). @default 3
+   */
+  networkTimeoutSeconds?: Seconds;
   /** Access times and statistics are written behind at most this often, in milliseconds. @default 1000 */
   writeBehindMs?: Milliseconds;
   /** Expired entries are swept at most this often while the worker runs, in seconds. @default 30 */
@@ -145,6 +163,8 @@ export interface ResolvedConfig {
   shell: string[];
   shellRoot: string | null;
   navigateFallback: string | null;
+  cachePages: boolean;
+  networkTimeoutSeconds: Seconds;
   writeBehindMs: Milliseconds;
   sweepIntervalSeconds: Seconds;
   memoryTierBytes: Bytes;
@@ -164,6 +184,8 @@ export const DEFAULTS = {
   writeBehindMs: 1000,
   sweepIntervalSeconds: 30,
   maxStaleSeconds: 30 * 24 * 60 * 60,
+  cachePages: true,
+  networkTimeoutSeconds: 3,
 } as const;
 
 const KNOWN_KEYS = new Set([
@@ -181,6 +203,8 @@ const KNOWN_KEYS = new Set([
   'shell',
   'shellRoot',
   'navigateFallback',
+  'cachePages',
+  'networkTimeoutSeconds',
   'writeBehindMs',
   'sweepIntervalSeconds',
   'memoryTierBytes',
@@ -337,6 +361,14 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   const fallbackImage = optionalString(raw.fallbackImage, 'fallbackImage');
   const navigateFallback = optionalString(raw.navigateFallback, 'navigateFallback');
   inShell(navigateFallback, shellIn as string[], 'navigateFallback');
+  if (raw.cachePages !== undefined && typeof raw.cachePages !== 'boolean') {
+    fail('cachePages', `must be true or false, got ${JSON.stringify(raw.cachePages)}`);
+  }
+  const networkTimeoutSeconds =
+    raw.networkTimeoutSeconds === undefined
+      ? DEFAULTS.networkTimeoutSeconds
+      : integer(raw.networkTimeoutSeconds, 'networkTimeoutSeconds', 0, 'seconds');
+  timer(networkTimeoutSeconds * 1000, 'networkTimeoutSeconds', 'a network time-out of');
   const writeBehindMs =
     raw.writeBehindMs === undefined ? DEFAULTS.writeBehindMs : integer(raw.writeBehindMs, 'writeBehindMs', 0, 'milliseconds');
   timer(writeBehindMs, 'writeBehindMs', 'a write-behind delay of');
@@ -367,6 +399,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     shell: shellIn as string[],
     shellRoot: optionalString(raw.shellRoot, 'shellRoot'),
     navigateFallback,
+    cachePages: (raw.cachePages as boolean | undefined) ?? DEFAULTS.cachePages,
+    networkTimeoutSeconds,
     writeBehindMs,
     sweepIntervalSeconds,
     memoryTierBytes: raw.memoryTierBytes === undefined ? 0 : integer(raw.memoryTierBytes, 'memoryTierBytes', 0, 'bytes'),

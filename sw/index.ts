@@ -33,7 +33,7 @@ declare const self: ServiceWorkerGlobalScope & {
 };
 
 const { config, shell } = self.__IMAGE_CACHE_STANDALONE;
-const { cache } = installImageCache({
+const { cache, strategy, route } = installImageCache({
   cacheName: config.cacheName,
   maxBytes: config.maxBytes,
   maxEntries: config.maxEntries,
@@ -50,5 +50,15 @@ const { cache } = installImageCache({
   maxStaleSeconds: config.maxStaleSeconds,
   manifest: self.__IMAGE_CACHE_MANIFEST,
 });
-installStandaloneShell({ cache, cacheName: config.cacheName, shell, navigateFallback: config.navigateFallback });
+installStandaloneShell({
+  cache,
+  cacheName: config.cacheName,
+  shell,
+  navigateFallback: config.navigateFallback,
+  cachePages: config.cachePages,
+  networkTimeoutSeconds: config.networkTimeoutSeconds,
+  strategy,
+  imageRoute: route,
+  imagePatterns: config.routes.map((r) => r.pattern),
+});
 self.imageCache = cache;
