@@ -381,7 +381,18 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       lead.end();
       return this.#offline(ctx, error);
     }
-    return this.#respond(ctx, key, rules, response, lead, fwd);
+    return this.#respondOrRelease(ctx, key, rules, response, lead, fwd);
+  }
+
+  /** `#respond`, releasing the followers (to fetch on their own) if it throws (a plugin's error). */
+  async #respondOrRelease(ctx: Ctx, key: string, rules: RouteRules, response: Response, lead: Lead, fwd: 'miss' | 'stale' | 'vary-miss', replaces?: 'expire'): Promise<Response> {
+    try {
+      return await this.#respond(ctx, key, rules, response, lead, fwd, replaces);
+    } catch (error) {
+      lead.resolve({ kind: 'failed' });
+      lead.end();
+      throw error;
+    }
   }
 
   /**
@@ -503,7 +514,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), { ...timing(), set: { [EXPIRES_HEADER]: expiresHeaderValue(expiresAt) } });
     }
     void stale.body?.cancel().catch(() => {});
-    return this.#respond(ctx, key, rules, response, lead, 'stale', 'expire');
+    return this.#respondOrRelease(ctx, key, rules, response, lead, 'stale', 'expire');
   }
 
   /** A network failure: the configured fallback, else the error (handlerDidError plugins may still answer). */
