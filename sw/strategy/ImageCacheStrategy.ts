@@ -487,7 +487,6 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         return this.#follow(ctx, o, 'stale');
       }
     }
-    const lead = this.#lead(key);
     const { request, url } = ctx;
     const sameOrigin = this.#origin === '' || url.origin === this.#origin;
     let conditional = request;
@@ -498,6 +497,8 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       if (entry.lastModified) headers.set('If-Modified-Since', entry.lastModified);
       conditional = new Request(url.href, { headers, credentials: request.credentials, cache: 'no-store' });
     }
+    // Led only from here: nothing above may leave followers waiting on an outcome never given.
+    const lead = this.#lead(key);
     let response: Response;
     try {
       response = await this.#network(ctx, conditional);
