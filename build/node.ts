@@ -7,18 +7,26 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildWorker, type BuildWorkerOptions, type BuildWorkerResult } from './standalone.ts';
+import { buildWorker, type BuildWorkerResult } from './standalone.ts';
+import type { ConfigSource } from './config.ts';
 
 export { injectManifest, type InjectManifestOptions, type InjectManifestResult } from './injectManifest.ts';
 export { BuildError, type BuildErrorCode } from './BuildError.ts';
 export { WRITTEN_FILES_RECORD } from './OutputWriter.ts';
-export type { ConfigSource } from './config.ts';
+export type { ConfigSource };
 export type { BuildWorkerResult } from './standalone.ts';
 export { ImageCacheError, type ImageCacheErrorCode } from '../sw/errors/ImageCacheError.ts';
-export type { ImageCacheConfig, ManifestEntry, ResolvedConfig, WarmupManifest } from '../sw/config.ts';
+export type { ImageCacheConfig, ManifestEntry, ResolvedConfig, ShellEntry, WarmupManifest } from '../sw/config.ts';
 
-/** Options of {@link build}: where the config comes from, the output folder and the mode. */
-export type BuildOptions = Omit<BuildWorkerOptions, 'templatesDir' | 'stageExtra' | 'mounts'>;
+/** Options of {@link build}. Relative paths resolve against `root`. */
+export interface BuildOptions extends ConfigSource {
+  /** Output folder. @default "dist" */
+  outDir?: string;
+  /** `production` (minified, no logs) or `development` (workbox-core dev logging). @default "production" */
+  mode?: 'production' | 'development';
+  /** Print a summary. @default true */
+  log?: boolean;
+}
 
 /** The package's prebuilt templates (`lib/templates/`, next to this module's folder). */
 function templatesDir(): string {

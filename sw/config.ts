@@ -44,7 +44,7 @@ export interface WarmupConfig {
 
 /**
  * The configuration as written in `image-cache.config.json` (all sizes in bytes, all durations in
- * seconds). Only `maxBytes` is required; every other key has a default (see {@link DEFAULTS}).
+ * seconds). Only `maxBytes` is required; every other key has a default (the `DEFAULTS` of `sw/config.ts`).
  */
 export interface ImageCacheConfig {
   /** Name of the Cache Storage cache that holds image bodies. @default "sw-image-cache-images" */
