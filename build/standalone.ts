@@ -17,7 +17,7 @@ import { OutputWriter, revisionOf } from './OutputWriter.ts';
 /** The files of a templates folder: the worker (production and development) and the page snippet. */
 export const TEMPLATE_FILES = ['sw.js', 'sw.dev.js', 'register.js', 'register.mjs', 'client.mjs'] as const;
 
-/** Options of {@link buildWorker}. Relative paths resolve against `root`. */
+/** Options of `buildWorker`. Relative paths resolve against `root`. */
 export interface BuildWorkerOptions extends ConfigSource {
   /** Output folder. @default "dist" */
   outDir?: string;
@@ -36,7 +36,7 @@ export interface BuildWorkerOptions extends ConfigSource {
   log?: boolean;
 }
 
-/** What {@link buildWorker} produced. */
+/** What `buildWorker` produced. */
 export interface BuildWorkerResult {
   config: ResolvedConfig;
   manifest: WarmupManifest;

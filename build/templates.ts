@@ -31,13 +31,15 @@ export function browserOptions(mode: 'production' | 'development'): esbuild.Buil
 /**
  * Writes the templates into `outDir`. The page snippet is built in `pageMode` (the worker in both).
  * @param outDir Target folder (created).
+ * @param sourcemaps Inline source maps in development bundles. @default true
  */
-export async function bundleTemplates(outDir: string, pageMode: 'production' | 'development' = 'production'): Promise<void> {
+export async function bundleTemplates(outDir: string, pageMode: 'production' | 'development' = 'production', sourcemaps = true): Promise<void> {
   const src = (p: string) => path.join(REPO_ROOT, p);
-  const page = browserOptions(pageMode);
+  const page = { ...browserOptions(pageMode), ...(sourcemaps ? {} : { sourcemap: false as const }) };
+  const dev = { ...browserOptions('development'), ...(sourcemaps ? {} : { sourcemap: false as const }) };
   await Promise.all([
     esbuild.build({ ...browserOptions('production'), entryPoints: [src('sw/index.ts')], format: 'iife', outfile: path.join(outDir, 'sw.js') }),
-    esbuild.build({ ...browserOptions('development'), entryPoints: [src('sw/index.ts')], format: 'iife', outfile: path.join(outDir, 'sw.dev.js') }),
+    esbuild.build({ ...dev, entryPoints: [src('sw/index.ts')], format: 'iife', outfile: path.join(outDir, 'sw.dev.js') }),
     esbuild.build({ ...page, entryPoints: [src('app/register.ts')], format: 'esm', outfile: path.join(outDir, 'register.mjs') }),
     esbuild.build({ ...page, entryPoints: [src('app/register-auto.ts')], format: 'iife', outfile: path.join(outDir, 'register.js') }),
     esbuild.build({ ...page, entryPoints: [src('app/client.ts')], format: 'esm', outfile: path.join(outDir, 'client.mjs') }),

@@ -44,7 +44,7 @@ export interface WarmupConfig {
 
 /**
  * The configuration as written in `image-cache.config.json` (all sizes in bytes, all durations in
- * seconds). Only `maxBytes` is required; every other key has a default (see {@link DEFAULTS}).
+ * seconds). Only `maxBytes` is required; every other key has a default (the `DEFAULTS` of `sw/config.ts`).
  */
 export interface ImageCacheConfig {
   /** Name of the Cache Storage cache that holds image bodies. @default "sw-image-cache-images" */
@@ -63,6 +63,14 @@ export interface ImageCacheConfig {
   maxEntryBytes?: Bytes;
   /** Freshness lifetime of an entry, in seconds; `0` means entries never expire. @default 604800 (7 days) */
   maxAgeSeconds?: Seconds;
+  /**
+   * How long an expired (stale) entry is kept after its `expiresAt`, in seconds, for a conditional
+   * refetch (`304`) and to be served marked `fwd=stale; detail=stale-offline` when the network
+   * fails (RFC 9111 §4.2.4, RFC 5861 `stale-if-error`). Stale entries stay counted in `maxBytes` and
+   * are evicted before any fresh entry when room is needed. `0` keeps them until evicted.
+   * @default 2592000 (30 days)
+   */
+  maxStaleSeconds?: Seconds;
   /**
    * Handle every request whose `destination` is `'image'` (`<img>`, CSS images, `new Image()`),
    * same-origin only. @default true
@@ -140,6 +148,7 @@ export interface ResolvedConfig {
   writeBehindMs: Milliseconds;
   sweepIntervalSeconds: Seconds;
   memoryTierBytes: Bytes;
+  maxStaleSeconds: Seconds;
 }
 
 /** Default values of every optional key. */
@@ -154,6 +163,7 @@ export const DEFAULTS = {
   policy: 'lru' as PolicyName,
   writeBehindMs: 1000,
   sweepIntervalSeconds: 30,
+  maxStaleSeconds: 30 * 24 * 60 * 60,
 } as const;
 
 const KNOWN_KEYS = new Set([
@@ -174,6 +184,7 @@ const KNOWN_KEYS = new Set([
   'writeBehindMs',
   'sweepIntervalSeconds',
   'memoryTierBytes',
+  'maxStaleSeconds',
 ]);
 
 function fail(key: string, reason: string): never {
@@ -238,7 +249,8 @@ function opaqueBytes(route: Record<string, unknown>, key: string): Bytes {
  * @returns The resolved configuration.
  * @throws ImageCacheError `invalid-config` with `details.key` (e.g. `routes[1].pattern`) and
  *   `details.reason`; `max-bytes-required` when `maxBytes` is absent. Among the reasons:
- *   `fallbackImage` or `navigateFallback` not listed in `shell`; a timer value `setTimeout` cannot
+ *   `navigateFallback` not listed in `shell` (`fallbackImage` need not be: `installImageCache`
+ *   precaches it into a cache of its own); a timer value `setTimeout` cannot
  *   hold ({@link MAX_TIMER_MS}: `writeBehindMs`, `sweepIntervalSeconds` × 1000, and the last
  *   warm-up backoff 250 ms × 2^(`warmup.retries` − 1)).
  */
@@ -324,7 +336,6 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   }
   const fallbackImage = optionalString(raw.fallbackImage, 'fallbackImage');
   const navigateFallback = optionalString(raw.navigateFallback, 'navigateFallback');
-  inShell(fallbackImage, shellIn as string[], 'fallbackImage');
   inShell(navigateFallback, shellIn as string[], 'navigateFallback');
   const writeBehindMs =
     raw.writeBehindMs === undefined ? DEFAULTS.writeBehindMs : integer(raw.writeBehindMs, 'writeBehindMs', 0, 'milliseconds');
@@ -359,6 +370,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     writeBehindMs,
     sweepIntervalSeconds,
     memoryTierBytes: raw.memoryTierBytes === undefined ? 0 : integer(raw.memoryTierBytes, 'memoryTierBytes', 0, 'bytes'),
+    maxStaleSeconds:
+      raw.maxStaleSeconds === undefined ? DEFAULTS.maxStaleSeconds : integer(raw.maxStaleSeconds, 'maxStaleSeconds', 0, 'seconds'),
   };
 }
 

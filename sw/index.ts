@@ -47,6 +47,7 @@ const { cache } = installImageCache({
   writeBehindMs: config.writeBehindMs,
   sweepIntervalSeconds: config.sweepIntervalSeconds,
   memoryTierBytes: config.memoryTierBytes,
+  maxStaleSeconds: config.maxStaleSeconds,
   manifest: self.__IMAGE_CACHE_MANIFEST,
 });
 installStandaloneShell({ cache, cacheName: config.cacheName, shell, navigateFallback: config.navigateFallback });

@@ -11,6 +11,28 @@ export const PROTOCOL = 'sw-image-cache';
 /** BroadcastChannel on which the worker posts batched {@link CacheEvent}s. */
 export const EVENTS_CHANNEL = 'sw-image-cache-events';
 
+/**
+ * The codes of `ImageCacheError` (the one runtime error type of sw-image-cache), also carried by
+ * `error` events and by failed client replies, so pages branch on a code, never on a message.
+ * - `invalid-config`, `max-bytes-required`: a bad option (`details.key` names it).
+ * - `manifest-over-budget`, `invalid-manifest`: a bad warm-up manifest.
+ * - `index-unavailable`: IndexedDB cannot be opened (blocked by another tab, broken); images go to the network.
+ * - `quota-exceeded`: storage refused a write (`QuotaExceededError`); the budget in force is lowered.
+ * - `mutation-timeout`: an index mutation ran past `mutationTimeLimitMs`; the queue moved on and recovery reruns.
+ * - `storage-failed`: another Cache Storage or IndexedDB failure (`details.name` is the platform error's name).
+ * - `listener-failed`: an event listener or hook threw.
+ */
+export type ImageCacheErrorCode =
+  | 'invalid-config'
+  | 'max-bytes-required'
+  | 'manifest-over-budget'
+  | 'invalid-manifest'
+  | 'index-unavailable'
+  | 'quota-exceeded'
+  | 'mutation-timeout'
+  | 'storage-failed'
+  | 'listener-failed';
+
 /** Why an entry left the cache (lru-cache `DisposeReason` style). */
 export type RemovalReason = 'evict' | 'expire' | 'purge' | 'revision' | 'delete';
 
@@ -21,7 +43,7 @@ export type CacheEvent =
   | { type: 'stored'; at: number; url: string; bytes: number; kind: 'precache' | 'runtime' }
   | { type: 'evicted'; at: number; url: string; bytes: number; reason: RemovalReason }
   | { type: 'expired'; at: number; url: string; bytes: number }
-  | { type: 'error'; at: number; url?: string; operation: string; message: string };
+  | { type: 'error'; at: number; url?: string; operation: string; code: ImageCacheErrorCode; message: string };
 
 /** The event type names. */
 export type CacheEventType = CacheEvent['type'];
@@ -47,15 +69,23 @@ export interface CacheStats {
   maxBytes: number;
   /** The budget in force: `maxBytes`, or less when the storage quota clamps it. */
   effectiveMaxBytes: number;
-  /** Entries held. */
+  /** Entries held (fresh and stale). */
   entries: number;
+  /** Entries held that are stale (expired, kept for revalidation and offline use within `maxStaleSeconds`). */
+  staleEntries: number;
+  /** Grace period of stale entries after expiry, seconds; `0` = kept until evicted. */
+  maxStaleSeconds: number;
   /** The count limit, `0` = none. */
   maxEntries: number;
   /** Largest body stored. */
   maxEntryBytes: number;
-  /** Entries evicted for room (LRU) or purged under quota pressure. */
+  /** Entries evicted for room (stale ones first, then fresh ones by the policy) or purged under quota pressure. */
   evictions: number;
-  /** Entries removed because they expired. */
+  /**
+   * Entries removed by age: stale entries dropped once `maxStaleSeconds` had passed since they
+   * expired, and expired entries replaced by a refetched body. A stale entry evicted for room
+   * counts in `evictions`, not here.
+   */
   expirations: number;
   /** Highest `bytesUsed` seen. */
   peakBytes: number;
@@ -65,7 +95,7 @@ export interface CacheStats {
   bypassed: number;
   /** Misses that shared another request's fetch. */
   collapsed: number;
-  /** Lookups that found an expired entry. */
+  /** Lookups that found a stale (expired) entry. */
   stale: number;
   /** Storage or network errors. */
   errors: number;
@@ -109,6 +139,8 @@ export interface HealthReport {
   maxBytes: number;
   /** Errors in the last 5 minutes, and the last few. */
   recentErrors: { count: number; last: Array<{ at: number; operation: string; message: string }> };
+  /** Index mutations abandoned after `mutationTimeLimitMs` in this worker's lifetime (each also in `recentErrors`). */
+  mutationTimeouts: number;
   /** Warm-up report of this worker version's install, or `null`. */
   warmup: Record<string, unknown> | null;
   /** When this report was made, ms since epoch. */
@@ -131,4 +163,4 @@ export type ClientRequest =
 /** The worker's reply. */
 export type ClientReply =
   | { protocol: typeof PROTOCOL; ok: true; result: unknown }
-  | { protocol: typeof PROTOCOL; ok: false; error: { name: string; message: string } };
+  | { protocol: typeof PROTOCOL; ok: false; error: { name: string; message: string; code?: ImageCacheErrorCode } };

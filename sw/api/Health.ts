@@ -76,6 +76,7 @@ export async function healthReport(
     storageEstimate: !supported ? 'unsupported' : known ? 'supported' : 'failed',
     effectiveMaxBytes: stats.effectiveMaxBytes,
     maxBytes: stats.maxBytes,
+    mutationTimeouts: cache.mutationTimeouts,
     recentErrors: { count: recent.length, last: recent.slice(-5) },
     warmup: warmup ? { ...warmup } : null,
     at: now,

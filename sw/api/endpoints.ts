@@ -1,3 +1,4 @@
+import { errorCodeOf } from '../errors/ImageCacheError.ts';
 import { PROTOCOL, type ClientReply, type ClientRequest, type WarmResult } from '../protocol.ts';
 import type { ImageCache } from '../storage/ImageCache.ts';
 import { precacheImages } from '../warmup/precache.ts';
@@ -114,7 +115,7 @@ export async function handleApiRequest(context: ApiContext, request: Request, na
   try {
     return json(await runOperation(context, op, url.href));
   } catch (e) {
-    return json({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }, 503);
+    return json({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), code: errorCodeOf(e) }, 503);
   }
 }
 
@@ -130,7 +131,7 @@ export function handleMessage(context: ApiContext, data: unknown, port: MessageP
       port.postMessage({
         protocol: PROTOCOL,
         ok: false,
-        error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) },
+        error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e), code: errorCodeOf(e) },
       } satisfies ClientReply),
   );
 }

@@ -1,12 +1,8 @@
+import type { ImageCacheErrorCode } from '../protocol.ts';
 import { messages } from './messages.ts';
 
-/** The codes an {@link ImageCacheError} can carry. */
-export type ImageCacheErrorCode =
-  | 'invalid-config'
-  | 'max-bytes-required'
-  | 'manifest-over-budget'
-  | 'invalid-manifest'
-  | 'index-unavailable';
+/** The codes an {@link ImageCacheError} can carry (declared in `sw/protocol.ts`, shared with pages). */
+export type { ImageCacheErrorCode };
 
 /**
  * The one error class of sw-image-cache (Workbox `WorkboxError` style): `name` is a kebab-case
@@ -27,4 +23,14 @@ export class ImageCacheError extends Error {
     this.code = code;
     this.details = details;
   }
+}
+
+/**
+ * The code of any error met by the cache: an {@link ImageCacheError}'s own code;
+ * `quota-exceeded` for a `QuotaExceededError`; `storage-failed` for anything else.
+ */
+export function errorCodeOf(e: unknown): ImageCacheErrorCode {
+  if (e instanceof ImageCacheError) return e.code;
+  if (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'QuotaExceededError') return 'quota-exceeded';
+  return 'storage-failed';
 }

@@ -27,7 +27,7 @@ interface BeladyNode extends HeapNode {
  *   that keeps many small objects instead of one large one, in hits or in bytes).
  *
  * Cost: `has`, `sizeOf`, `setNextAccess`: O(1); `touch`, `hit`, `insert`, `remove`, `evict`:
- * O(log n) (an indexed binary heap keyed by next access, {@link PriorityHeap}); `keys()`:
+ * O(log n) (an indexed binary heap keyed by next access, `PriorityHeap`); `keys()`:
  * O(n log n). Memory here: one `Map` slot and one node per entry; the caller's next-access array
  * costs 8 bytes per request of the whole trace (a `Float64Array`).
  *

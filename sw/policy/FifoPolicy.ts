@@ -12,7 +12,7 @@ interface FifoNode extends QueueLinks<FifoNode> {
  * First In, First Out: the victim is the key inserted longest ago; hits change nothing.
  *
  * A `Map` from key to node plus an intrusive linked queue in insertion order (not the `Map`'s own
- * order: see {@link LinkedQueue} for why). Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`,
+ * order: see `LinkedQueue` for why). Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`,
  * `remove`, `evict`: O(1); `keys()`: O(n). Memory: one `Map` slot and one node object per entry.
  *
  * Source: the textbook baseline (Belady, "A study of replacement algorithms for a virtual-storage

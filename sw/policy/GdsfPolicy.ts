@@ -25,7 +25,7 @@ interface GdsfNode extends HeapNode {
  * paper; `remove(key)` (delete, expire) does not change `L`. A size of 0 is treated as 1 byte.
  *
  * Cost: `has`, `sizeOf`: O(1); `touch`, `hit`, `insert`, `remove`, `evict`: O(log n) (an indexed
- * binary min-heap, {@link PriorityHeap}); `keys()`: O(n log n) (sorts a copy). Memory: one `Map`
+ * binary min-heap, `PriorityHeap`); `keys()`: O(n log n) (sorts a copy). Memory: one `Map`
  * slot and one node object per entry.
  *
  * Source: Cherkasova, "Improving WWW proxies performance with Greedy-Dual-Size-Frequency caching

@@ -30,7 +30,7 @@ interface LfuEntry extends QueueLinks<LfuEntry> {
  *
  * Structure: the O(1) LFU of Shah, Mitra and Matani ("An O(1) algorithm for implementing the LFU
  * cache eviction scheme", 2010): a doubly linked list of frequency buckets in increasing
- * frequency, each holding its entries in an intrusive linked queue ({@link LinkedQueue}). A key
+ * frequency, each holding its entries in an intrusive linked queue (`LinkedQueue`). A key
  * enters a bucket (at the newest end) when it is accessed, so each bucket's oldest entry is its
  * least recently accessed one, and the victim is the oldest entry of the lowest bucket.
  *

@@ -59,7 +59,7 @@ const MAX_FREQ = 3;
  * - `remove(key)` (delete, expire) drops the key without remembering it in ghost.
  *
  * Structure: one `Map` from key to entry for held keys, one for ghost keys, and an intrusive
- * linked queue ({@link LinkedQueue}) per queue.
+ * linked queue (`LinkedQueue`) per queue.
  *
  * Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`: O(1) (amortised `Map` operations);
  * `evict`: O(1) amortised (each move or reinsertion spends a hit or an insertion); `keys()`: O(n).

@@ -51,3 +51,33 @@ export function recencyOrder<
       (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
 }
+
+/**
+ * Whether a stale entry is past its grace period and is dropped (RFC 9111 §4.2.4 lets a cache keep
+ * and serve stale responses when disconnected; RFC 5861 `stale-if-error` bounds how long). An
+ * entry expiring at `expiresAt` is dropped from `expiresAt + maxStaleSeconds * 1000` on (at exactly
+ * that instant, it is dropped). `maxStaleSeconds = 0` keeps stale entries until they are evicted.
+ */
+export function isPastStaleGrace(expiresAt: Milliseconds, nowMs: Milliseconds, maxStaleSeconds: Seconds): boolean {
+  return maxStaleSeconds > 0 && Number.isFinite(expiresAt) && nowMs >= expiresAt + maxStaleSeconds * 1000;
+}
+
+/**
+ * Clock sanity (DESIGN.md §4, invariant 3): no record is trusted beyond `now + maxAgeSeconds` of its
+ * route. A `storedAt` in the future (a clock rolled back, a corrupt record) becomes `nowMs`, and
+ * `expiresAt` is capped at `nowMs + maxAgeSeconds * 1000`. Records of normal clocks are returned
+ * unchanged (their `expiresAt` is `storedAt + maxAgeSeconds * 1000 ≤ nowMs + maxAgeSeconds * 1000`);
+ * a route whose `maxAgeSeconds` was lowered caps older, longer-lived entries too.
+ * `maxAgeSeconds = 0` (never expires) caps nothing but `storedAt`.
+ * @returns the same object when nothing changed, else a capped copy.
+ */
+export function capFreshness<T extends { storedAt: Milliseconds; expiresAt: Milliseconds }>(
+  record: T,
+  nowMs: Milliseconds,
+  maxAgeSeconds: Seconds,
+): T {
+  const storedAt = Math.min(record.storedAt, nowMs);
+  const expiresAt = maxAgeSeconds > 0 ? Math.min(record.expiresAt, expiresAtMs(nowMs, maxAgeSeconds)) : record.expiresAt;
+  if (storedAt === record.storedAt && expiresAt === record.expiresAt) return record;
+  return { ...record, storedAt, expiresAt };
+}

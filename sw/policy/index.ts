@@ -14,5 +14,6 @@ export { S3FifoPolicy, type S3FifoOptions, type S3FifoQueue } from './S3FifoPoli
 export { GdsfPolicy } from './GdsfPolicy.ts';
 export { BeladyPolicy } from './BeladyPolicy.ts';
 export { CacheIndex, type CacheLimits, type Admission } from './CacheIndex.ts';
-export { expiresAtMs, isFresh, ageSeconds, findExpired, recencyOrder } from './freshness.ts';
+export { expiresAtMs, isFresh, ageSeconds, findExpired, recencyOrder, isPastStaleGrace, capFreshness } from './freshness.ts';
+export { chooseStaleVictims } from './staleFirst.ts';
 export { createPolicy, POLICY_NAMES, type PolicyName } from './createPolicy.ts';

@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Bytes, Milliseconds } from '../policy/types.ts';
+import type { MetadataStore } from './stores.ts';
 
 /** Name of the IndexedDB database holding entry metadata. */
 export const DB_NAME = 'sw-image-cache';
@@ -81,7 +82,7 @@ interface ImageCacheDB extends DBSchema {
  * upgrade (`blocked`), `db()` rejects with `InvalidStateError` and the caller falls back to the
  * network; when a newer version wants to upgrade (`blocking`), this connection closes itself.
  */
-export class EntryMetadataModel {
+export class EntryMetadataModel implements MetadataStore {
   #db: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
   #blockedOpen: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
   readonly #name: string;
@@ -233,10 +234,13 @@ export class EntryMetadataModel {
     await (await this.db()).put(STATE_STORE, meta, 'meta');
   }
 
-  /** Closes the connection (tests; a later call reopens). */
+  /**
+   * Closes the connection; a later call reopens. The way out of a stuck transaction: the
+   * connection closes once its transactions end, and new work goes to a new connection at once.
+   */
   async close(): Promise<void> {
     const db = this.#db;
     this.#db = null;
-    if (db) (await db).close();
+    if (db) (await db.catch(() => null))?.close();
   }
 }

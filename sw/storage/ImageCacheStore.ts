@@ -1,61 +1,61 @@
+import type { BodyStore } from './stores.ts';
+
 /**
  * The Cache Storage side of the two-store cache: image bodies keyed by normalised URL.
- * Opens its cache lazily and keeps the handle. Errors are the platform's own (`QuotaExceededError`
- * from `put`, for instance) and are never wrapped.
+ *
+ * Every operation addresses the cache by name, never through a kept `Cache` handle: a page may
+ * delete the cache (`caches.delete(cacheName)`, DevTools' "Clear site data") at any time, and a
+ * kept handle would go on serving the deleted bodies and take writes nobody can see (DESIGN.md §4,
+ * invariant 6). A read of a deleted cache finds nothing; a write creates the cache again.
+ *
+ * Errors are the platform's own (`QuotaExceededError` from `put`, for instance) and are never
+ * wrapped.
  */
-export class ImageCacheStore {
+export class ImageCacheStore implements BodyStore {
   readonly cacheName: string;
-  #cache: Promise<Cache> | null = null;
-  /** The opened cache once known, so a hit costs one `match` and no extra await. */
-  #opened: Cache | null = null;
 
   /** @param cacheName The Cache Storage cache holding the bodies. */
   constructor(cacheName: string) {
     this.cacheName = cacheName;
   }
 
-  #open(): Promise<Cache> {
-    if (!this.#cache) {
-      this.#cache = caches.open(this.cacheName);
-      this.#cache.then(
-        (cache) => {
-          this.#opened = cache;
-        },
-        () => {
-          this.#cache = null;
-        },
-      );
-    }
-    return this.#cache;
-  }
-
-  /** The stored response for `url`, or `undefined`. [MDN Cache.match](https://developer.mozilla.org/docs/Web/API/Cache/match) */
+  /**
+   * The stored response for `url`, or `undefined` (also when the cache was deleted). One call:
+   * [MDN CacheStorage.match](https://developer.mozilla.org/docs/Web/API/CacheStorage/match) with
+   * `cacheName`, which does not create a deleted cache.
+   */
   match(url: string): Promise<Response | undefined> {
-    return this.#opened ? this.#opened.match(url) : this.#open().then((cache) => cache.match(url));
+    return caches.match(url, { cacheName: this.cacheName });
   }
 
   /**
-   * Stores a body. Rejects with `QuotaExceededError` (a `DOMException`) when storage is full.
+   * Stores a body, creating the cache when it was deleted. Rejects with `QuotaExceededError` (a
+   * `DOMException`) when storage is full.
    * [MDN Cache.put](https://developer.mozilla.org/docs/Web/API/Cache/put)
    */
   async put(url: string, response: Response): Promise<void> {
-    await (await this.#open()).put(url, response);
+    await (await caches.open(this.cacheName)).put(url, response);
   }
 
-  /** Deletes a body; resolves whether one was there. */
+  /** Deletes a body; resolves whether one was there (`false` when the cache is gone). */
   async delete(url: string): Promise<boolean> {
-    return (await this.#open()).delete(url);
+    if (!(await caches.has(this.cacheName))) return false;
+    return (await caches.open(this.cacheName)).delete(url);
   }
 
-  /** Every stored URL. O(n): used by recovery only. */
+  /** Every stored URL (none when the cache is gone). O(n): used by recovery only. */
   async urls(): Promise<string[]> {
-    return (await (await this.#open()).keys()).map((r) => r.url);
+    if (!(await caches.has(this.cacheName))) return [];
+    return (await (await caches.open(this.cacheName)).keys()).map((r) => r.url);
   }
 
   /** Drops the whole cache. */
   async clear(): Promise<void> {
-    this.#cache = null;
-    this.#opened = null;
     await caches.delete(this.cacheName);
+  }
+
+  /** Whether the cache exists. [MDN CacheStorage.has](https://developer.mozilla.org/docs/Web/API/CacheStorage/has) */
+  exists(): Promise<boolean> {
+    return caches.has(this.cacheName);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Why a response may not be stored, as the `detail` of its `Cache-Status` (RFC 9211 §2.8).
- * `null` means storable.
+ * `null` means storable. `empty`: a 200 with an empty body (`Content-Length: 0`, or a body read
+ * as 0 bytes) is passed through, never stored (an empty image is a server fault, not an image).
  */
 export type NotStorableReason =
   | 'opaque'
@@ -11,7 +12,8 @@ export type NotStorableReason =
   | 'too-large'
   | 'length-mismatch'
   | 'quota'
-  | 'write-failed';
+  | 'write-failed'
+  | 'empty';
 
 /**
  * Decides from status and headers alone whether a network response may be stored (the body's
@@ -20,10 +22,15 @@ export type NotStorableReason =
  * - status 200;
  * - an image (`Content-Type: image/*`);
  * - not `Cache-Control: no-store` (RFC 9111 §5.2.2.5);
- * - not `Vary: *` (RFC 9110 §12.5.5: it can never match a later request).
+ * - not `Vary: *` (RFC 9110 §12.5.5: it can never match a later request);
+ * - not declared empty (`Content-Length: 0`).
+ * @param response A `Response`, or its type, status and headers (a body already read).
  * @param maxEntryBytes A `Content-Length` above this is rejected at once as `too-large`.
  */
-export function whyNotStorable(response: Response, maxEntryBytes: number): NotStorableReason | null {
+export function whyNotStorable(
+  response: { readonly type: ResponseType; readonly status: number; readonly headers: Headers },
+  maxEntryBytes: number,
+): NotStorableReason | null {
   if (response.type === 'opaque' || response.type === 'opaqueredirect') return 'opaque';
   if (response.status !== 200) return 'status';
   const type = response.headers.get('content-type') ?? '';
@@ -33,6 +40,7 @@ export function whyNotStorable(response: Response, maxEntryBytes: number): NotSt
   const vary = response.headers.get('vary');
   if (vary && vary.split(',').some((v) => v.trim() === '*')) return 'vary-star';
   const length = declaredLength(response.headers);
+  if (length === 0) return 'empty';
   if (length !== null && length > maxEntryBytes) return 'too-large';
   return null;
 }

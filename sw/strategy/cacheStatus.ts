@@ -2,6 +2,10 @@ import { isNullBodyStatus, stripHopByHop } from './http.ts';
 
 /** The cache name used in every `Cache-Status` header we write (RFC 9211 §2). */
 export const CACHE_STATUS_NAME = 'sw-image-cache';
+/** `Cache-Status` member of a hit (RFC 9211), stored with each body by `storedResponseHeaders`. */
+export const HIT_CACHE_STATUS = 'sw-image-cache; hit';
+/** `Server-Timing` entry of a hit, stored with each body (no duration: nothing is timed on a hit). */
+export const HIT_SERVER_TIMING = 'sw-image-cache;desc="hit"';
 
 /**
  * Builds a `Cache-Status` member (RFC 9211 §2) for this cache, e.g.

@@ -17,13 +17,16 @@ export {
   type ImageCacheOptions,
   type ImageCacheStats,
   type CacheEventListener,
+  type ImageCacheEventHooks,
+  type BufferedResponse,
+  type StoredHeaders,
   type LookupResult,
   type PutOptions,
   type PutResult,
   type RecoveryReport,
 } from '../storage/ImageCache.ts';
 export { ImageCacheError, type ImageCacheErrorCode } from '../errors/ImageCacheError.ts';
-export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig } from '../config.ts';
+export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig, ShellEntry } from '../config.ts';
 export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason } from '../protocol.ts';
 export type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 export type { PolicyName } from '../policy/policyNames.ts';

@@ -80,16 +80,19 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     maxEntries: config.maxEntries,
     maxEntryBytes: config.maxEntryBytes,
     maxAgeSeconds: config.maxAgeSeconds,
+    // Clock sanity: no record is trusted beyond now + its route's maxAgeSeconds.
+    maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
     policy: createPolicy(config.policy),
     writeBehindMs: config.writeBehindMs,
     memoryTierBytes: config.memoryTierBytes,
+    maxStaleSeconds: config.maxStaleSeconds,
     storedHeaders: storedResponseHeaders,
     onEvent(event) {
       broadcaster.push(event);
       if (event.type === 'error') {
         errors.add(event.at, event.operation, event.message);
         // Quota pressure: re-check the quota with the next response (maintenance runs in waitUntil).
-        if (event.message.startsWith('QuotaExceededError')) lastMaintenanceAt = Number.NEGATIVE_INFINITY;
+        if (event.code === 'quota-exceeded') lastMaintenanceAt = Number.NEGATIVE_INFINITY;
         if (process.env.NODE_ENV !== 'production') logger.warn(`${event.operation} failed${event.url ? ` for ${event.url}` : ''}: ${event.message}`);
       } else if (process.env.NODE_ENV !== 'production' && event.type === 'evicted') {
         logger.debug(`${event.reason}: ${event.url} (${event.bytes} bytes)`);
@@ -109,7 +112,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
    * keeping 10 % headroom for Cache Storage and IndexedDB overhead.
    */
   const clampToQuota = async (): Promise<void> => {
-    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+    const estimate = await navigator.storage?.estimate?.().catch((e: unknown) => void cache.reportError('storage estimate', e));
     if (!estimate || typeof estimate.quota !== 'number' || typeof estimate.usage !== 'number') return;
     const ours = cache.stats().bytesUsed;
     const allowed = Math.floor((estimate.quota - estimate.usage + ours) * 0.9);
@@ -120,8 +123,8 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   /** Periodic work, at most every `sweepIntervalSeconds`: expiry sweep and quota check. */
   const maintenance = async (): Promise<void> => {
     lastMaintenanceAt = Date.now();
-    await cache.sweep().catch(() => 0);
-    await clampToQuota().catch(() => {});
+    await cache.sweep().catch((e: unknown) => cache.reportError('sweep', e));
+    await clampToQuota().catch((e: unknown) => cache.reportError('quota clamp', e));
   };
 
   const strategy = new ImageCacheStrategy({

@@ -1,9 +1,12 @@
 /**
  * Test doubles for Node tests: an injectable clock, an ExtendableEvent that records `waitUntil`
- * (Workbox `extendable-event-utils` style), image responses, and a thin fault-injecting wrapper
- * over the real (undici) Cache Storage adapter.
+ * (Workbox `extendable-event-utils` style), image responses, a thin fault-injecting wrapper
+ * over the real (undici) Cache Storage adapter, and in-memory fakes of the two store interfaces
+ * (checked against the real adapters by `test/unit/storage/contract.test.ts`).
  */
+import type { EntryRecord, PersistedMeta, PersistedStats } from '../../sw/storage/EntryMetadataModel.ts';
 import { ImageCacheStore } from '../../sw/storage/ImageCacheStore.ts';
+import type { BodyStore, MetadataStore } from '../../sw/storage/stores.ts';
 
 /** A clock tests move by hand. */
 export class Clock {
@@ -61,4 +64,110 @@ export async function bodiesIn(cacheName: string): Promise<Map<string, number>> 
     out.set(req.url, (await res!.arrayBuffer()).byteLength);
   }
   return out;
+}
+
+/**
+ * An in-memory {@link BodyStore} (okhttp's FakeFileSystem): what the contract suite
+ * (`test/unit/storage/contract.test.ts`) checks against the real adapter, plus faults to inject.
+ * Bodies are kept as bytes and returned as new Responses, as Cache Storage does.
+ */
+export class FakeBodyStore implements BodyStore {
+  readonly cacheName: string;
+  #bodies: Map<string, { body: ArrayBuffer; status: number; statusText: string; headers: Array<[string, string]> }> | null = null;
+  /** The next `delete` calls for these URLs reject (once each). */
+  failDeletesOf = new Set<string>();
+  /** When set, every `put` waits for it before landing. */
+  putGate: Promise<void> | null = null;
+  /** Calls seen, in order (`put url`, `delete url`). */
+  log: string[] = [];
+
+  constructor(cacheName = 'fake-images') {
+    this.cacheName = cacheName;
+  }
+
+  async match(url: string): Promise<Response | undefined> {
+    const b = this.#bodies?.get(url);
+    return b ? new Response(b.body.slice(0), { status: b.status, statusText: b.statusText, headers: b.headers }) : undefined;
+  }
+
+  async put(url: string, response: Response): Promise<void> {
+    this.log.push(`put ${url}`);
+    const body = await response.arrayBuffer();
+    if (this.putGate) await this.putGate;
+    this.#bodies ??= new Map();
+    this.#bodies.set(url, { body, status: response.status, statusText: response.statusText, headers: [...response.headers] });
+    this.log.push(`landed ${url}`);
+  }
+
+  async delete(url: string): Promise<boolean> {
+    this.log.push(`delete ${url}`);
+    if (this.failDeletesOf.delete(url)) throw new DOMException(`delete of ${url} failed (injected)`, 'UnknownError');
+    return this.#bodies?.delete(url) ?? false;
+  }
+
+  async urls(): Promise<string[]> {
+    return [...(this.#bodies?.keys() ?? [])];
+  }
+
+  async clear(): Promise<void> {
+    this.#bodies = null;
+  }
+
+  async exists(): Promise<boolean> {
+    return this.#bodies !== null;
+  }
+}
+
+/** An in-memory {@link MetadataStore}: records kept as structured clones, as IndexedDB does. */
+export class FakeMetadataStore implements MetadataStore {
+  #records = new Map<string, EntryRecord>();
+  #stats: PersistedStats | undefined;
+  #meta: PersistedMeta | undefined;
+  /** When true, `writeBehind` never settles (a stuck IndexedDB transaction). */
+  stuckWriteBehind = false;
+  closed = 0;
+
+  async getAll(): Promise<EntryRecord[]> {
+    return [...this.#records.keys()].sort().map((k) => structuredClone(this.#records.get(k)!));
+  }
+  async get(url: string): Promise<EntryRecord | undefined> {
+    const r = this.#records.get(url);
+    return r ? structuredClone(r) : undefined;
+  }
+  async putMany(records: readonly EntryRecord[]): Promise<void> {
+    for (const r of records) this.#records.set(r.url, structuredClone(r));
+  }
+  put(record: EntryRecord): Promise<void> {
+    return this.putMany([record]);
+  }
+  async replace(deleted: readonly string[], record: EntryRecord): Promise<void> {
+    for (const u of deleted) this.#records.delete(u);
+    this.#records.set(record.url, structuredClone(record));
+  }
+  async deleteMany(urls: readonly string[]): Promise<void> {
+    for (const u of urls) this.#records.delete(u);
+  }
+  async writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void> {
+    if (this.stuckWriteBehind) return new Promise<void>(() => {});
+    for (const r of records) this.#records.set(r.url, structuredClone(r));
+    if (stats) this.#stats = structuredClone(stats);
+  }
+  async clear(): Promise<void> {
+    this.#records.clear();
+  }
+  async getStats(): Promise<PersistedStats | undefined> {
+    return this.#stats && structuredClone(this.#stats);
+  }
+  async putStats(stats: PersistedStats): Promise<void> {
+    this.#stats = structuredClone(stats);
+  }
+  async getMeta(): Promise<PersistedMeta | undefined> {
+    return this.#meta && structuredClone(this.#meta);
+  }
+  async putMeta(meta: PersistedMeta): Promise<void> {
+    this.#meta = structuredClone(meta);
+  }
+  async close(): Promise<void> {
+    this.closed++;
+  }
 }

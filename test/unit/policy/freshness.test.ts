@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageSeconds, expiresAtMs, findExpired, isFresh, recencyOrder } from '../../../sw/policy/index.ts';
+import { ageSeconds, capFreshness, chooseStaleVictims, expiresAtMs, findExpired, isFresh, isPastStaleGrace, recencyOrder } from '../../../sw/policy/index.ts';
 
 const T = 1_700_000_000_000;
 
@@ -62,5 +62,45 @@ describe('freshness', () => {
     const copy = structuredClone(entries);
     expect(recencyOrder(entries).map((e) => e.key)).toEqual(['e', 'b', 'c', 'a', 'd']);
     expect(entries).toEqual(copy);
+  });
+});
+
+describe('clock sanity and stale grace (issue 9 items 2 and 4)', () => {
+  it.each([
+    { name: 'normalRecordUnchanged', storedAt: T - 10_000, expiresAt: T + 50_000, maxAge: 60, out: { storedAt: T - 10_000, expiresAt: T + 50_000 } },
+    { name: 'storedInTheFutureIsCappedAtNowPlusMaxAge', storedAt: T + 365 * 86_400_000, expiresAt: T + 366 * 86_400_000, maxAge: 60, out: { storedAt: T, expiresAt: T + 60_000 } },
+    { name: 'lifetimeLongerThanTheRoutesIsCapped', storedAt: T, expiresAt: T + 86_400_000, maxAge: 60, out: { storedAt: T, expiresAt: T + 60_000 } },
+    { name: 'exactlyAtTheCapUnchanged', storedAt: T, expiresAt: T + 60_000, maxAge: 60, out: { storedAt: T, expiresAt: T + 60_000 } },
+    { name: 'maxAgeZeroCapsOnlyStoredAt', storedAt: T + 1000, expiresAt: Number.POSITIVE_INFINITY, maxAge: 0, out: { storedAt: T, expiresAt: Number.POSITIVE_INFINITY } },
+  ])('capFreshness: $name', ({ storedAt, expiresAt, maxAge, out }) => {
+    const record = { storedAt, expiresAt };
+    const capped = capFreshness(record, T, maxAge);
+    expect(capped).toEqual(out);
+    if (out.storedAt === storedAt && out.expiresAt === expiresAt) expect(capped).toBe(record);
+  });
+
+  it.each([
+    { expiresAt: T, now: T + 59_999, maxStale: 60, past: false },
+    { expiresAt: T, now: T + 60_000, maxStale: 60, past: true },
+    { expiresAt: T, now: T + 10 * 365 * 86_400_000, maxStale: 0, past: false },
+    { expiresAt: Number.POSITIVE_INFINITY, now: T, maxStale: 1, past: false },
+  ])('isPastStaleGrace(expiresAt $expiresAt, now $now, $maxStale s) = $past', ({ expiresAt, now, maxStale, past }) => {
+    expect(isPastStaleGrace(expiresAt, now, maxStale)).toBe(past);
+  });
+
+  it.each([
+    { name: 'nothingNeededNothingChosen', needBytes: 0, needEntries: 0, out: [] },
+    { name: 'staleInOrderUntilEnoughBytes', needBytes: 15, needEntries: 0, out: ['s1', 's2'] },
+    { name: 'oneStaleForOneEntry', needBytes: -5, needEntries: 1, out: ['s1'] },
+    { name: 'everyStaleWhenNotEnough', needBytes: 1000, needEntries: 0, out: ['s1', 's2', 's3'] },
+  ])('chooseStaleVictims: $name', ({ needBytes, needEntries, out }) => {
+    const entries = [
+      { key: 'f1', bytes: 10, expiresAt: T + 1 },
+      { key: 's1', bytes: 10, expiresAt: T },
+      { key: 'f2', bytes: 10, expiresAt: Number.POSITIVE_INFINITY },
+      { key: 's2', bytes: 10, expiresAt: T - 1 },
+      { key: 's3', bytes: 10, expiresAt: T - 1000 },
+    ];
+    expect(chooseStaleVictims(entries, T, needBytes, needEntries)).toEqual(out);
   });
 });

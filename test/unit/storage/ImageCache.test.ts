@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EntryMetadataModel, type EntryRecord } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCache, type ImageCacheOptions } from '../../../sw/storage/ImageCache.ts';
 import { ImageCacheStore } from '../../../sw/storage/ImageCacheStore.ts';
+import type { MetadataStore } from '../../../sw/storage/stores.ts';
+import { storedResponseHeaders } from '../../../sw/strategy/storedHeaders.ts';
 import { bodiesIn, Clock, FaultyCacheStore, imageResponse } from '../../helpers/fakes.ts';
 
 const CACHE = 'test-images';
@@ -15,7 +17,7 @@ function makeCache(options: Partial<ImageCacheOptions> & { clock?: Clock } = {})
 }
 
 /** Invariant 2: records ↔ bodies one to one, bytesUsed = Σ record bytes = Σ body lengths. */
-async function expectConsistent(cache: ImageCache, metadata: EntryMetadataModel) {
+async function expectConsistent(cache: ImageCache, metadata: MetadataStore) {
   const records = await metadata.getAll();
   const bodies = await bodiesIn(CACHE);
   expect(records.every((r) => r.state === 'committed')).toBe(true);
@@ -130,16 +132,30 @@ describe('ImageCache (Node: fake-indexeddb + undici Cache API)', () => {
     expect(entries.find((e) => e.url === u('forever'))!.expiresAt).toBeNull();
   });
 
-  it('sweepRemovesExpiredEntriesWithoutARequest', async () => {
-    const { cache, clock, metadata } = makeCache({ maxAgeSeconds: 60 });
+  it('sweepKeepsStaleEntriesAndDropsThemOnlyPastMaxStaleSeconds', async () => {
+    const { cache, clock, metadata } = makeCache({ maxAgeSeconds: 60, maxStaleSeconds: 60 });
     await cache.put(u('old'), imageResponse(100));
     clock.advance(30_000);
     await cache.put(u('new'), imageResponse(100));
-    clock.advance(30_000);
+    clock.advance(30_000); // old expired: stale, kept
+    expect(await cache.sweep()).toBe(0);
+    expect((await cache.lookup(u('old'))).result).toBe('stale');
+    expect(cache.stats()).toMatchObject({ entries: 2, staleEntries: 1, expirations: 0 });
+    clock.advance(60_000 - 1); // old: 1 ms short of its grace period
+    expect(await cache.sweep()).toBe(0);
+    clock.advance(1); // old: exactly at expiresAt + maxStaleSeconds; new: still within its grace
     expect(await cache.sweep()).toBe(1);
     const { records } = await expectConsistent(cache, metadata);
     expect(records.map((r) => r.url)).toEqual([u('new')]);
-    expect(cache.stats()).toMatchObject({ expirations: 1, evictions: 0 });
+    expect(cache.stats()).toMatchObject({ expirations: 1, evictions: 0, staleEntries: 1 });
+  });
+
+  it('maxStaleSecondsZeroKeepsStaleEntriesUntilEvicted', async () => {
+    const { cache, clock } = makeCache({ maxAgeSeconds: 60, maxStaleSeconds: 0 });
+    await cache.put(u('a'), imageResponse(100));
+    clock.advance(10 * 365 * 86_400_000);
+    expect(await cache.sweep()).toBe(0);
+    expect((await cache.lookup(u('a'))).result).toBe('stale');
   });
 
   it('deleteAndClearRemoveRecordsAndBodies', async () => {
@@ -331,11 +347,31 @@ describe('recovery (invariant 2)', () => {
     clock.advance(10);
     await big.cache.put(u('c'), imageResponse(300));
     clock.advance(2000);
-    const small = makeCache({ maxBytes: 350, clock, metadata: new EntryMetadataModel('test-db') });
+    // a is past its grace period (1 s): expired; then b is evicted to fit 350 bytes.
+    const small = makeCache({ maxBytes: 350, maxStaleSeconds: 1, clock, metadata: new EntryMetadataModel('test-db') });
     const report = await small.cache.ready();
     expect(report).toMatchObject({ expired: 1, evicted: 1, bytesUsed: 300 });
     const { records } = await expectConsistent(small.cache, small.metadata);
     expect(records.map((r) => r.url)).toEqual([u('c')]);
+  });
+
+  it('keepsStaleEntriesOnRecoveryAndEvictsThemFirstWhenTheBudgetShrank', async () => {
+    const clock = new Clock();
+    const big = makeCache({ maxBytes: 1000, clock });
+    await big.cache.put(u('b'), imageResponse(300));
+    clock.advance(10);
+    await big.cache.put(u('a'), imageResponse(100), { maxAgeSeconds: 1 }); // more recent than b, but stale
+    clock.advance(10);
+    await big.cache.put(u('c'), imageResponse(300));
+    clock.advance(2000);
+    const same = makeCache({ maxBytes: 1000, clock, metadata: new EntryMetadataModel('test-db') });
+    expect(await same.cache.ready()).toMatchObject({ expired: 0, stale: 1, evicted: 0, bytesUsed: 700 });
+    expect((await same.cache.lookup(u('a'))).result).toBe('stale');
+    // 50 bytes must go: the stale a (100), although b is less recently used (LRU alone would evict b).
+    const small = makeCache({ maxBytes: 650, clock, metadata: new EntryMetadataModel('test-db') });
+    expect(await small.cache.ready()).toMatchObject({ expired: 0, stale: 0, evicted: 1, bytesUsed: 600 });
+    const { records } = await expectConsistent(small.cache, small.metadata);
+    expect(records.map((r) => r.url)).toEqual([u('b'), u('c')]);
   });
 });
 
@@ -365,13 +401,13 @@ describe('cold worker (index not loaded yet)', () => {
 
   it('servesAFreshHitFromCacheStorageBeforeRecoveryAndAppliesItsAccessAfter', async () => {
     const clock = new Clock();
-    const warm = makeCache({ maxBytes: 200, clock });
+    const warm = makeCache({ maxBytes: 200, clock, storedHeaders: storedResponseHeaders });
     await warm.cache.put(u('a'), imageResponse(100));
     clock.advance(10);
     await warm.cache.put(u('b'), imageResponse(100));
     clock.advance(10);
     const slow = new SlowMetadata('test-db');
-    const cold = makeCache({ maxBytes: 200, clock, metadata: slow });
+    const cold = makeCache({ maxBytes: 200, clock, metadata: slow, storedHeaders: storedResponseHeaders });
     const found = await cold.cache.lookup(u('a')); // recovery is still blocked
     expect(found.result).toBe('hit');
     expect(cold.cache.lastRecovery).toBeNull();
@@ -385,11 +421,11 @@ describe('cold worker (index not loaded yet)', () => {
 
   it('neverServesAnExpiredBodyBeforeRecovery', async () => {
     const clock = new Clock();
-    const warm = makeCache({ clock, maxAgeSeconds: 1 });
+    const warm = makeCache({ clock, maxAgeSeconds: 1, storedHeaders: storedResponseHeaders });
     await warm.cache.put(u('a'), imageResponse(100));
     clock.advance(1000);
     const slow = new SlowMetadata('test-db');
-    const cold = makeCache({ clock, metadata: slow, maxAgeSeconds: 1 });
+    const cold = makeCache({ clock, metadata: slow, maxAgeSeconds: 1, storedHeaders: storedResponseHeaders });
     const pending = cold.cache.lookup(u('a'));
     let settled = false;
     void pending.then(() => (settled = true));

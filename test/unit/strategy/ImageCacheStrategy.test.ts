@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EntryMetadataModel } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCache } from '../../../sw/storage/ImageCache.ts';
+import { storedResponseHeaders } from '../../../sw/strategy/storedHeaders.ts';
 import { ImageCacheStrategy } from '../../../sw/strategy/ImageCacheStrategy.ts';
 import { Clock, FakeEvent, imageResponse } from '../../helpers/fakes.ts';
 
@@ -19,7 +20,14 @@ function network(respond: (req: Request) => Response | Promise<Response>) {
 }
 
 function setup(respond: (req: Request) => Response | Promise<Response>, clock = new Clock()) {
-  const cache = new ImageCache({ cacheName: 'strategy-test', maxBytes: 10_000, maxAgeSeconds: 60, now: clock.now, metadata: new EntryMetadataModel('strategy-db') });
+  const cache = new ImageCache({
+    cacheName: 'strategy-test',
+    maxBytes: 10_000,
+    maxAgeSeconds: 60,
+    now: clock.now,
+    metadata: new EntryMetadataModel('strategy-db'),
+    storedHeaders: storedResponseHeaders,
+  });
   const net = network(respond);
   const strategy = new ImageCacheStrategy({ cache, fetch: net.fetch });
   const handle = async (href = URL_A) => {
@@ -171,7 +179,7 @@ describe('hooks', () => {
       cacheName: 'hooks-test',
       maxBytes: 10_000,
       metadata: new EntryMetadataModel('hooks-db'),
-      plugins: [
+      eventHooks: [
         {
           hit() {
             throw new Error('hook bug');
@@ -218,7 +226,7 @@ describe('refetching an expired entry', () => {
       maxAgeSeconds: 60,
       now: clock.now,
       metadata: new EntryMetadataModel('refetch-db'),
-      plugins: [{ evicted: (e) => removed.push(e.reason) }],
+      eventHooks: [{ evicted: (e) => removed.push(e.reason) }],
     });
     let version = 1;
     const strategy = new ImageCacheStrategy({ cache, fetch: async () => imageResponse(10 * version) });

@@ -1,0 +1,75 @@
+/**
+ * The two store interfaces of the two-store cache. The real adapters ({@link ImageCacheStore} over
+ * Cache Storage, {@link EntryMetadataModel} over IndexedDB) and the test fakes
+ * (`test/helpers/fakes.ts`) implement them; one contract suite
+ * (`test/unit/storage/contract.test.ts`) runs against both, so a fake cannot drift from the
+ * platform it stands for (okhttp's FakeFileSystem / SYSTEM parameterisation).
+ *
+ * Errors are the platform's own and are never wrapped (`QuotaExceededError` from
+ * {@link BodyStore.put}, `InvalidStateError` or `UnknownError` from IndexedDB).
+ * @module
+ */
+import type { EntryRecord, PersistedMeta, PersistedStats } from './EntryMetadataModel.ts';
+
+/**
+ * Where the bodies live: one response per normalised URL (Cache Storage, cache `cacheName`).
+ * @internal
+ */
+export interface BodyStore {
+  /** The Cache Storage cache name the bodies are written to. */
+  readonly cacheName: string;
+  /** The stored response for `url`, or `undefined`. */
+  match(url: string): Promise<Response | undefined>;
+  /** Stores (or replaces) a body. Rejects with `QuotaExceededError` when storage is full. */
+  put(url: string, response: Response): Promise<void>;
+  /** Deletes a body; resolves whether one was there. */
+  delete(url: string): Promise<boolean>;
+  /** Every stored URL, in no particular order. O(n): recovery only. */
+  urls(): Promise<string[]>;
+  /** Drops every body (and the cache itself). */
+  clear(): Promise<void>;
+  /**
+   * Whether the cache still exists under its name: `false` once a page ran
+   * `caches.delete(cacheName)` or the user cleared site data (and before the first write). Cheap
+   * (one `caches.has`); the next write creates the cache again.
+   */
+  exists(): Promise<boolean>;
+}
+
+/**
+ * Where the metadata lives: one {@link EntryRecord} per entry, plus persisted statistics and meta
+ * facts (IndexedDB, database `sw-image-cache`). Multi-record writes are atomic (one transaction).
+ * @internal
+ */
+export interface MetadataStore {
+  /** Every record, in key (URL) order. */
+  getAll(): Promise<EntryRecord[]>;
+  /** One record, or `undefined`. */
+  get(url: string): Promise<EntryRecord | undefined>;
+  /** Inserts or replaces records, atomically. */
+  putMany(records: readonly EntryRecord[]): Promise<void>;
+  /** Inserts or replaces one record. */
+  put(record: EntryRecord): Promise<void>;
+  /** Deletes `deleted` and writes `record`, atomically (a put with its victims). */
+  replace(deleted: readonly string[], record: EntryRecord): Promise<void>;
+  /** Deletes records by URL, atomically; absent URLs are ignored. */
+  deleteMany(urls: readonly string[]): Promise<void>;
+  /** Rewrites records and (when given) the statistics, atomically: the write-behind batch. */
+  writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void>;
+  /** Deletes every record (statistics and meta facts are kept). */
+  clear(): Promise<void>;
+  /** The persisted statistics, or `undefined` before the first write. */
+  getStats(): Promise<PersistedStats | undefined>;
+  /** Persists the statistics. */
+  putStats(stats: PersistedStats): Promise<void>;
+  /** The persisted meta facts, or `undefined` before the first write. */
+  getMeta(): Promise<PersistedMeta | undefined>;
+  /** Persists the meta facts. */
+  putMeta(meta: PersistedMeta): Promise<void>;
+  /**
+   * Closes the connection; the next operation reopens it. Also the way out of a stuck
+   * transaction: closing aborts nothing already committed, and later operations get a new
+   * connection.
+   */
+  close(): Promise<void>;
+}

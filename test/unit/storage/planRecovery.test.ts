@@ -1,0 +1,126 @@
+/**
+ * The recovery planner as a table: stores' contents and `nowMs` in, the exact plan out.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EntryRecord } from '../../../sw/storage/EntryMetadataModel.ts';
+import { planRecovery, type RecoveryPlan } from '../../../sw/storage/planRecovery.ts';
+
+const NOW = 1_000_000_000;
+const DAY = 86_400_000;
+
+function r(url: string, over: Partial<EntryRecord> = {}): EntryRecord {
+  return {
+    url,
+    bytes: 10,
+    state: 'committed',
+    storedAt: NOW - DAY,
+    lastAccessedAt: NOW - DAY,
+    accessSeq: 1,
+    expiresAt: NOW + DAY,
+    kind: 'runtime',
+    revision: null,
+    contentType: 'image/png',
+    etag: null,
+    lastModified: null,
+    ...over,
+  };
+}
+
+interface Row {
+  name: string;
+  records: EntryRecord[];
+  bodies: string[];
+  pending?: Record<string, number>;
+  maxStaleSeconds?: number;
+  maxAgeSeconds?: number;
+  expect: Partial<Omit<RecoveryPlan, 'keep' | 'rewrite'>> & { keep?: string[]; rewrite?: Array<Partial<EntryRecord>> };
+}
+
+const table: Row[] = [
+  {
+    name: 'keepsARecordWithItsBody',
+    records: [r('a')],
+    bodies: ['a'],
+    expect: { keep: ['a'], dropRecords: [], deleteBodies: [], expire: [], rewrite: [] },
+  },
+  {
+    name: 'dropsMetadataWithoutBody',
+    records: [r('a'), r('b', { state: 'pending' })],
+    bodies: [],
+    expect: { keep: [], dropRecords: ['a', 'b'], rolledBackPending: 1, deleteBodies: [] },
+  },
+  {
+    name: 'deletesABodyWithoutMetadata',
+    records: [],
+    bodies: ['orphan'],
+    expect: { keep: [], deleteBodies: ['orphan'], deletedOrphanBodies: 1 },
+  },
+  {
+    name: 'commitsAPendingRecordWhoseBodyHasExactlyItsBytes',
+    records: [r('a', { state: 'pending' })],
+    bodies: ['a'],
+    pending: { a: 10 },
+    expect: { keep: ['a'], committedPending: 1, rewrite: [{ url: 'a', state: 'committed' }] },
+  },
+  {
+    name: 'rollsBackAPendingRecordWithAShortBody',
+    records: [r('a', { state: 'pending' })],
+    bodies: ['a'],
+    pending: { a: 7 },
+    expect: { keep: [], dropRecords: ['a'], deleteBodies: ['a'], rolledBackPending: 1 },
+  },
+  {
+    name: 'keepsAStaleEntryWithinItsGracePeriod',
+    records: [r('a', { expiresAt: NOW - 1000 })],
+    bodies: ['a'],
+    maxStaleSeconds: 2,
+    expect: { keep: ['a'], expire: [] },
+  },
+  {
+    name: 'expiresAStaleEntryExactlyAtTheEndOfItsGracePeriod',
+    records: [r('a', { expiresAt: NOW - 2000 })],
+    bodies: ['a'],
+    maxStaleSeconds: 2,
+    expect: { keep: [], expire: ['a'] },
+  },
+  {
+    name: 'keepsStaleEntriesForeverWhenMaxStaleSecondsIsZero',
+    records: [r('a', { expiresAt: NOW - 365 * DAY })],
+    bodies: ['a'],
+    maxStaleSeconds: 0,
+    expect: { keep: ['a'], expire: [] },
+  },
+  {
+    name: 'capsARecordStoredInTheFuture',
+    records: [r('a', { storedAt: NOW + 365 * DAY, expiresAt: NOW + 372 * DAY })],
+    bodies: ['a'],
+    maxAgeSeconds: 60,
+    expect: { keep: ['a'], capped: 1, rewrite: [{ url: 'a', storedAt: NOW, expiresAt: NOW + 60_000 }] },
+  },
+  {
+    name: 'loadsSurvivorsLeastRecentlyUsedFirst',
+    records: [r('a', { lastAccessedAt: NOW - 1 }), r('b', { lastAccessedAt: NOW - 3 }), r('c', { lastAccessedAt: NOW - 1, accessSeq: 0 })],
+    bodies: ['a', 'b', 'c'],
+    expect: { keep: ['b', 'c', 'a'] },
+  },
+];
+
+describe('planRecovery', () => {
+  it.each(table)('$name', (row) => {
+    const plan = planRecovery({
+      records: row.records,
+      bodies: new Set(row.bodies),
+      pendingBodyBytes: new Map(Object.entries(row.pending ?? {})),
+      nowMs: NOW,
+      maxStaleSeconds: row.maxStaleSeconds ?? 30 * 86_400,
+      maxAgeSecondsFor: () => row.maxAgeSeconds ?? 7 * 86_400,
+    });
+    const { keep, rewrite, ...rest } = row.expect;
+    if (keep) expect(plan.keep.map((x) => x.url)).toEqual(keep);
+    if (rewrite) {
+      expect(plan.rewrite.length).toBe(rewrite.length);
+      rewrite.forEach((w, i) => expect(plan.rewrite[i]).toMatchObject(w));
+    }
+    expect(plan).toMatchObject(rest);
+  });
+});
