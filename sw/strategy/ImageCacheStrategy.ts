@@ -381,7 +381,18 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       lead.end();
       return this.#offline(ctx, error);
     }
-    return this.#respond(ctx, key, rules, response, lead, fwd);
+    return this.#respondOrRelease(ctx, key, rules, response, lead, fwd);
+  }
+
+  /** `#respond`, releasing the followers (to fetch on their own) if it throws (a plugin's error). */
+  async #respondOrRelease(ctx: Ctx, key: string, rules: RouteRules, response: Response, lead: Lead, fwd: 'miss' | 'stale' | 'vary-miss', replaces?: 'expire'): Promise<Response> {
+    try {
+      return await this.#respond(ctx, key, rules, response, lead, fwd, replaces);
+    } catch (error) {
+      lead.resolve({ kind: 'failed' });
+      lead.end();
+      throw error;
+    }
   }
 
   /**
@@ -476,7 +487,6 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         return this.#follow(ctx, o, 'stale');
       }
     }
-    const lead = this.#lead(key);
     const { request, url } = ctx;
     const sameOrigin = this.#origin === '' || url.origin === this.#origin;
     let conditional = request;
@@ -487,6 +497,8 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       if (entry.lastModified) headers.set('If-Modified-Since', entry.lastModified);
       conditional = new Request(url.href, { headers, credentials: request.credentials, cache: 'no-store' });
     }
+    // Led only from here: nothing above may leave followers waiting on an outcome never given.
+    const lead = this.#lead(key);
     let response: Response;
     try {
       response = await this.#network(ctx, conditional);
@@ -503,7 +515,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), { ...timing(), set: { [EXPIRES_HEADER]: expiresHeaderValue(expiresAt) } });
     }
     void stale.body?.cancel().catch(() => {});
-    return this.#respond(ctx, key, rules, response, lead, 'stale', 'expire');
+    return this.#respondOrRelease(ctx, key, rules, response, lead, 'stale', 'expire');
   }
 
   /** A network failure: the configured fallback, else the error (handlerDidError plugins may still answer). */
