@@ -143,6 +143,7 @@ describe('a host site following the README (Chromium)', () => {
       shellRoot: 'site',
       shell: ['/index.html', '/style.css', '/app.js', '/map.js', '/fonts/site.ttf'],
       navigateFallback: '/index.html',
+      routes: [{ pattern: '/photos/', variants: { pattern: '/photos/(?<image>[^/]+)-(?<width>\\d+)\\.(?<format>webp|jpg)$' } }],
     });
     driver = await ChromiumDriver.launch();
   });
@@ -226,6 +227,38 @@ describe('a host site following the README (Chromium)', () => {
       await other.close();
     } finally {
       await driver.context.setOffline(false);
+    }
+  });
+
+  it('showsACachedSizeOfEachPhotoOfflineInANarrowWindowThatNeverFetchedItsOwnSize', async () => {
+    const seen = await visitTwice(driver.context, full);
+    // 1280 px wide: the 840 px WebP of each photo was fetched and stored, never the 420 px one.
+    const photos = seen.filter((i) => i.src.startsWith('/photos/'));
+    expect(photos.map((i) => i.src)).toEqual(['/photos/p1-840.webp', '/photos/p2-840.webp']);
+    await full.down();
+    try {
+      const page = await driver.context.newPage();
+      await page.setViewportSize({ width: 400, height: 800 });
+      const status = new Map<string, string | undefined>();
+      page.on('response', (r) => status.set(new URL(r.url()).pathname, r.headers()['cache-status']));
+      await page.goto(full.origin + '/', { waitUntil: 'load' });
+      await page.waitForFunction(() => [...document.images].filter((i) => i.loading !== 'lazy').every((i) => i.complete), null, { timeout: 20_000 });
+      const shown = await page.evaluate(() =>
+        [...document.images]
+          .filter((i) => new URL(i.currentSrc || i.src).pathname.startsWith('/photos/') && i.loading !== 'lazy')
+          .map((i) => ({ src: new URL(i.currentSrc).pathname, width: i.naturalWidth })),
+      );
+      // The narrow window asks for the 420 px files; the cached 840 px ones answer. naturalWidth
+      // is the file's width over the srcset density (420w at 400 px: 1.05): 840 / 1.05 = 800
+      // (a 420 px file would give 400).
+      expect(shown).toEqual([
+        { src: '/photos/p1-420.webp', width: 800 },
+        { src: '/photos/p2-420.webp', width: 800 },
+      ]);
+      expect(status.get('/photos/p1-420.webp')).toBe('sw-image-cache; fwd=stale; detail=variant');
+      await page.close();
+    } finally {
+      await full.up();
     }
   });
 
