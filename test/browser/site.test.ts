@@ -24,6 +24,8 @@ interface HostSite {
   indexHtml: string;
   /** Pathname → GET requests the server received. */
   requests: Map<string, number>;
+  /** Pathname → milliseconds the server waits before answering it (a slow network). */
+  slow: Map<string, number>;
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
@@ -42,13 +44,16 @@ async function hostSite(config: Record<string, unknown>): Promise<HostSite> {
   await writeFile(path.join(root, 'site.config.json'), JSON.stringify(config));
   await build({ root, configPath: 'site.config.json', outDir: 'site', demo: false, log: false, mounts: [] });
   const requests = new Map<string, number>();
+  const slow = new Map<string, number>();
   const serve = (port = 0) =>
     startStaticServer({
       port,
       mounts: [{ prefix: '/', dir }],
       hooks: [
-        (req, _res, url) => {
+        async (req, _res, url) => {
           if (req.method === 'GET') requests.set(url.pathname, (requests.get(url.pathname) ?? 0) + 1);
+          const ms = slow.get(url.pathname);
+          if (ms) await sleep(ms);
           return false;
         },
       ],
@@ -60,6 +65,7 @@ async function hostSite(config: Record<string, unknown>): Promise<HostSite> {
     origin: server.url,
     indexHtml,
     requests,
+    slow,
     async down() {
       await server?.close();
       server = null;
@@ -196,6 +202,41 @@ describe('a host site following the README (Chromium)', () => {
       );
       expect(images).toEqual(seen);
       expect(await offline.page.evaluate(() => document.fonts.check('16px SiteFont'))).toBe(true);
+      await offline.page.close();
+    } finally {
+      await full.up();
+    }
+  });
+
+  it('servesTheShellCopyOfAScriptAfterNetworkTimeoutSecondsAndKeepsTheLateAnswer', async () => {
+    // After the previous test the shell holds app.js v2. The server now has v3 but takes 8 s.
+    await writeFile(path.join(full.dir, 'app.js'), "document.body.dataset.app = 'v3';\n");
+    full.slow.set('/app.js', 8000);
+    try {
+      const t0 = Date.now();
+      const { page } = await openPage(driver.context, full.origin);
+      await page.waitForFunction(() => document.body.dataset.app !== undefined);
+      const elapsedMs = Date.now() - t0;
+      expect(await page.evaluate(() => document.body.dataset.app)).toBe('v2'); // the cached copy, after 3 s
+      console.log(`site: page with an 8 s script answered from the shell copy after ${elapsedMs} ms (networkTimeoutSeconds 3)`);
+      expect(elapsedMs).toBeLessThan(7000);
+      // The late answer still refreshes the shell cache.
+      const shellCopy = () => page.evaluate(async () => (await (await caches.open('sw-image-cache-images-shell')).match('/app.js'))?.text());
+      let copy = await shellCopy();
+      for (let i = 0; i < 80 && !copy?.includes('v3'); i++) {
+        await sleep(250);
+        copy = await shellCopy();
+      }
+      expect(copy).toContain('v3');
+      await page.close();
+    } finally {
+      full.slow.delete('/app.js');
+    }
+    await full.down();
+    try {
+      const offline = await openPage(driver.context, full.origin);
+      await offline.page.waitForFunction(() => document.body.dataset.app !== undefined);
+      expect(await offline.page.evaluate(() => document.body.dataset.app)).toBe('v3');
       await offline.page.close();
     } finally {
       await full.up();
