@@ -124,7 +124,8 @@ function isKeepablePage(response: Response): boolean {
  *   after `networkTimeoutSeconds` or offline from the shell cache, which each network answer
  *   refreshes;
  * - navigations network-first with the same time-out; offline the last copy of the page kept in
- *   `<cacheName>-pages` (`cachePages`), else the shell page (a directory URL maps to its
+ *   `<cacheName>-pages` (`cachePages`; on activate, the pages already open are fetched once and
+ *   kept too, so a first visit reloads offline), else the shell page (a directory URL maps to its
  *   `index.html`), else `navigateFallback`;
  * - a navigation to an image URL (an image route's pattern, or an image file extension) is an
  *   image: the image cache answers it, else the network, else a network error: never a page;
@@ -156,6 +157,9 @@ export function installStandaloneShell(options: StandaloneShellOptions): void {
     event.waitUntil(
       (async () => {
         if (!cachePages) await caches.delete(pagesCacheName);
+        // The pages open now loaded before this worker could keep them (a first visit): keep them
+        // too, so that going offline right after the first visit still reloads the page.
+        else await keepOpenPages().catch(() => undefined);
         // installImageCache's activate listener (added first) has started the recovery; wait for it.
         const report = await cache.ready().catch(() => null);
         const previous = report?.previousCacheName ?? cache.lastRecovery?.previousCacheName;
@@ -223,6 +227,18 @@ export function installStandaloneShell(options: StandaloneShellOptions): void {
     const keys = await pages.keys();
     for (const old of keys.slice(0, Math.max(0, keys.length - MAX_PAGES))) await pages.delete(old);
   };
+  /** Keeps each open window of the scope whose page is not kept yet (fetched again, once). */
+  async function keepOpenPages(): Promise<void> {
+    const pages = await caches.open(pagesCacheName);
+    for (const client of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
+      const url = new URL(cacheKey(client.url));
+      if (!url.href.startsWith(scopeUrl.href) || isImageUrl(url) || (await pages.match(url.href))) continue;
+      const request = new Request(url.href, { credentials: 'same-origin' });
+      const response = await fetch(request).catch(() => null);
+      if (response) await keepPage(request, response);
+    }
+  }
+
   registerRoute(
     new NavigationRoute(async ({ request, event }) =>
       networkFirst(event, request, () => offlineCopy(request), timeoutMs, (response) => keepPage(request, response)),

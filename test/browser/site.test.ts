@@ -165,6 +165,26 @@ describe('a host site following the README (Chromium)', () => {
   });
 
   it('reloadsAVisitedPageOfflineWithNoShellAndShowsEveryImageSeen', async () => {
+    // Offline right after the first visit: the page loaded before the worker existed, which keeps
+    // it on activate.
+    const first = await openPage(driver.context, bare.origin);
+    await controlled(first.page);
+    const keptPages = () => first.page.evaluate(async () => (await (await caches.open('sw-image-cache-images-pages')).keys()).map((r) => new URL(r.url).pathname));
+    let kept = await keptPages();
+    for (let i = 0; i < 100 && kept.length === 0; i++) {
+      await sleep(100);
+      kept = await keptPages();
+    }
+    expect(kept).toEqual(['/']);
+    await first.page.close();
+    await bare.down();
+    try {
+      const offline = await openPage(driver.context, bare.origin);
+      expect(await offline.page.title()).toBe('Fixture gallery');
+      await offline.page.close();
+    } finally {
+      await bare.up();
+    }
     const seen = await visitTwice(driver.context, bare);
     expect(seen.length).toBe(6); // two photos, four tiles
     await bare.down();
