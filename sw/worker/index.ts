@@ -14,14 +14,23 @@ export { resolveInstallOptions, type InstallImageCacheOptions, type ImageCacheMa
 export { ImageCacheStrategy, type ImageCacheStrategyOptions, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
 export {
   ImageCache,
+  EXPIRES_HEADER,
+  STORED_HEADER,
   type ImageCacheOptions,
   type ImageCacheStats,
+  type ImageCacheEventHooks,
   type CacheEventListener,
   type LookupResult,
+  type BufferedResponse,
   type PutOptions,
   type PutResult,
   type RecoveryReport,
+  type StoredHeaders,
+  type BodyStore,
+  type MetadataStore,
 } from '../storage/ImageCache.ts';
+export type { EntryRecord } from '../storage/EntryMetadataModel.ts';
+export type { NotStorableReason } from '../storage/storable.ts';
 export { ImageCacheError, type ImageCacheErrorCode } from '../errors/ImageCacheError.ts';
 export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig, ShellEntry } from '../config.ts';
 export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason } from '../protocol.ts';
