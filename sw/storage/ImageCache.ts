@@ -28,7 +28,7 @@
  *   otherwise left to recovery (a body without a record).
  *
  * Recovery (on `activate`, and on the first use after the worker wakes: `ready()`), handles a
- * worker killed between any two steps above; the decisions are pure (`planRecovery.ts`):
+ * worker killed between any two steps above (`recover.ts`); the decisions are pure (`planRecovery.ts`):
  *   - a record without a body is dropped (killed after 2+3, before the new body was written);
  *   - a 'pending' record with a body of exactly `bytes` bytes is committed (killed between 4 and 5);
  *     with a body of another length, both are deleted;
@@ -61,18 +61,19 @@ import { capFreshness, expiresAtMs, isFresh, isPastStaleGrace } from '../policy/
 import type { ReplacementPolicy } from '../policy/ReplacementPolicy.ts';
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 import type { CacheEvent, CacheStats, EntryInfo } from '../protocol.ts';
-import { CacheEvents, ZERO_STATS, type CacheEventListener, type ImageCacheEventHooks } from './CacheEvents.ts';
+import { CacheEvents, type CacheEventListener, type ImageCacheEventHooks } from './CacheEvents.ts';
 import { EntryMetadataModel, type EntryRecord } from './EntryMetadataModel.ts';
 import { EntryTable } from './EntryTable.ts';
 import { ImageCacheStore } from './ImageCacheStore.ts';
 import { MemoryTier } from './MemoryTier.ts';
 import { MutationQueue } from './MutationQueue.ts';
-import { planRecovery } from './planRecovery.ts';
+import { recoverStores, type RecoveryReport } from './recover.ts';
 import { declaredLength, whyNotStorable, type NotStorableReason } from './storable.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
 import { notStored, rememberCopy, writeEntry, type PutOptions, type PutResult, type StoredHeaders, type WriteContext } from './writeEntry.ts';
 import { WriteBehind } from './WriteBehind.ts';
 
+export type { RecoveryReport };
 export type { CacheEvent, EntryInfo, CacheEventListener, ImageCacheEventHooks, PutOptions, PutResult, StoredHeaders, BodyStore, MetadataStore };
 
 /** Options of an {@link ImageCache}. Sizes in bytes, durations as named. */
@@ -166,26 +167,10 @@ export const EXPIRES_HEADER = 'X-SW-Image-Cache-Expires';
 /** Header of a stored body, when `storedHeaders` sets it: its entry's `storedAt` (ms since epoch). */
 export const STORED_HEADER = 'X-SW-Image-Cache-Stored';
 
-/** What recovery found and did. */
-export interface RecoveryReport {
-  /** A different `cacheName` the stores were written with before (its cache is deleted), or `null`. */
-  previousCacheName: string | null;
-  records: number;
-  bodies: number;
-  droppedRecords: number;
-  deletedOrphanBodies: number;
-  committedPending: number;
-  rolledBackPending: number;
-  /** Entries dropped because their stale grace period was over. */
-  expired: number;
-  /** Entries kept stale (expired, within their grace period). */
-  stale: number;
-  /** Records whose freshness was capped at now + maxAgeSeconds (a clock moved back). */
-  capped: number;
-  evicted: number;
-  bytesUsed: Bytes;
-  entries: number;
-  durationMs: Milliseconds;
+
+/** Whether `e` is a queue time-out (reported once, by the queue's `onTimeout`). */
+function isTimeout(e: unknown): boolean {
+  return e instanceof ImageCacheError && e.code === 'mutation-timeout';
 }
 
 /** Normalises a URL into a cache key: absolute, without its fragment (Workbox `normalizeURL`). */
@@ -342,7 +327,7 @@ export class ImageCache {
       if (this.#ready === run) this.#ready = null;
       this.#readyFailedAt = this.now();
       this.#readyError = e;
-      this.#events.error(undefined, 'recover', e);
+      if (!isTimeout(e)) this.#events.error(undefined, 'recover', e);
     });
     return run;
   }
@@ -363,69 +348,17 @@ export class ImageCache {
   }
 
   async #recover(): Promise<RecoveryReport> {
-    const started = this.now();
     this.#indexLoaded = false;
-    // A changed cacheName: the old bodies go; their records are dropped below (no body).
-    const meta = await this.#metadata.getMeta();
-    const previousCacheName = meta && meta.cacheName !== this.cacheName ? meta.cacheName : null;
-    if (previousCacheName) await caches.delete(previousCacheName);
-    if (!meta || previousCacheName) await this.#metadata.putMeta({ cacheName: this.cacheName });
-    const [records, bodyUrls] = await Promise.all([this.#metadata.getAll(), this.#bodies.urls()]);
-    const bodies = new Set(bodyUrls);
-    const pendingBodyBytes = new Map<string, number>();
-    for (const r of records) {
-      // `keys()` can miss bodies written moments before from another context (seen in Chromium
-      // right after a wake): confirm with a lookup before the planner drops a record.
-      const body = bodies.has(r.url) && r.state !== 'pending' ? null : await this.#bodies.match(r.url);
-      if (body) bodies.add(r.url);
-      // An opaque body cannot be measured: its presence completes the write.
-      if (body && r.state === 'pending') pendingBodyBytes.set(r.url, r.opaque ? r.bytes : (await body.arrayBuffer()).byteLength);
-    }
-    const now = this.now();
-    const byUrl = new Map(records.map((r) => [r.url, r]));
-    const plan = planRecovery({
-      records,
-      bodies,
-      pendingBodyBytes,
-      nowMs: now,
+    const report = await recoverStores({
+      cacheName: this.cacheName,
+      metadata: this.#metadata,
+      bodies: this.#bodies,
+      table: this.#table,
+      events: this.#events,
+      now: this.now,
       maxStaleSeconds: this.maxStaleSeconds,
-      maxAgeSecondsFor: (url) => this.#maxAgeSecondsFor(byUrl.get(url)!),
+      maxAgeSecondsFor: this.#maxAgeSecondsFor,
     });
-    await this.#metadata.deleteMany(plan.dropRecords);
-    for (const url of plan.deleteBodies) await this.#bodies.delete(url);
-    await this.#metadata.putMany(plan.rewrite);
-    this.#table.load(plan.keep);
-    const persisted = await this.#metadata.getStats();
-    if (persisted) this.#events.stats = { ...ZERO_STATS, ...persisted };
-    for (const key of plan.expire) {
-      // Not loaded: only the stores and the counters change.
-      const r = byUrl.get(key);
-      this.#events.count('expirations');
-      this.#events.emit({ type: 'expired', url: key, bytes: r?.bytes ?? 0 });
-      await this.#metadata.deleteMany([key]);
-      await this.#bodies.delete(key);
-    }
-    // Re-apply the budget (limits may have shrunk since the entries were stored), stale first.
-    const victims = this.#table.shrink(now);
-    for (const key of victims) await this.#table.deleteStored(key, 'evict');
-    this.#events.dirty = true;
-
-    const report: RecoveryReport = {
-      previousCacheName,
-      records: records.length,
-      bodies: bodies.size,
-      droppedRecords: plan.dropRecords.length,
-      deletedOrphanBodies: plan.deletedOrphanBodies,
-      committedPending: plan.committedPending,
-      rolledBackPending: plan.rolledBackPending,
-      expired: plan.expire.length,
-      stale: this.#staleCount(now),
-      capped: plan.capped,
-      evicted: victims.length,
-      bytesUsed: this.#table.index.bytes,
-      entries: this.#table.index.size,
-      durationMs: this.now() - started,
-    };
     this.#lastRecovery = report;
     this.#indexLoaded = true;
     // Hits answered before the index loaded: applied to the recency order (written behind).
@@ -552,7 +485,9 @@ export class ImageCache {
         this.#memory?.forget(key);
         await this.#metadata.deleteMany([key]);
       })
-      .catch((e: unknown) => this.#events.error(key, 'reconcile', e));
+      .catch((e: unknown) => {
+        if (!isTimeout(e)) this.#events.error(key, 'reconcile', e);
+      });
     return this.#miss(key);
   }
 
@@ -731,7 +666,7 @@ export class ImageCache {
         return write();
       })
       .catch((e: unknown) => {
-        this.#events.error(key, label, e);
+        if (!isTimeout(e)) this.#events.error(key, label, e);
         return notStored(this.#table, 'write-failed');
       });
   }
@@ -846,7 +781,7 @@ export class ImageCache {
         await this.#metadata.writeBehind(records, statsDirty ? { ...this.#events.stats } : null);
       });
     } catch (e) {
-      this.#events.error(undefined, 'flush', e);
+      if (!isTimeout(e)) this.#events.error(undefined, 'flush', e);
     }
   }
 

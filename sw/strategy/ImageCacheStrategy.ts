@@ -1,4 +1,4 @@
-import type { PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
+import type { ManualHandlerCallbackOptions, PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
 import { expiresAtMs } from '../policy/freshness.ts';
 import type { Milliseconds, Seconds } from '../policy/types.ts';
 import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult } from '../storage/ImageCache.ts';
@@ -59,7 +59,7 @@ interface Flight {
   outcome: Promise<Outcome>;
 }
 
-/** The leader's handle on its {@link Flight}. */
+/** The leader's handle on its `Flight`. */
 interface Lead {
   flight: Flight;
   resolve: (o: Outcome) => void;
@@ -135,6 +135,19 @@ interface Ctx {
  *   this request (store, renewal) has settled, in `event.waitUntil`. Return ignored.
  * Not called: `cacheKeyWillBeUsed` (keys are normalised URLs, which the budget and the metadata
  * rely on) and `cacheDidUpdate` (listen to the cache's `stored` event instead).
+ *
+ * @example
+ * ```ts
+ * import { registerRoute } from 'workbox-routing';
+ * const cache = new ImageCache({ maxBytes: 50 * 1024 * 1024, storedHeaders: storedResponseHeaders });
+ * registerRoute(
+ *   ({ request }) => request.destination === 'image',
+ *   new ImageCacheStrategy({
+ *     cache,
+ *     plugins: [{ cacheWillUpdate: async ({ response }) => (response.headers.has('x-private') ? null : response) }],
+ *   }),
+ * );
+ * ```
  */
 export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #cache: ImageCache;
@@ -157,9 +170,19 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     this.#plugins = new PluginRunner(options.plugins ?? []);
   }
 
-  /** workbox-routing entry point. */
-  handle = async ({ event, request, url }: RouteHandlerCallbackOptions): Promise<Response> => {
-    const ctx: Ctx = { event, request, url: url ?? new URL(request.url), t0: performance.now(), states: new Map(), pending: [] };
+  /**
+   * Answers one request. The workbox-routing entry point (`registerRoute(matcher, strategy)`), also
+   * callable by hand as Workbox strategies are: `event.respondWith(strategy.handle({ event, request: event.request }))`.
+   * @param options `event` (its `waitUntil` keeps the worker alive for the store), `request` (a
+   *   `Request` or a URL string), and `url` (the parsed request URL; derived from `request` when absent).
+   * @returns The response for the page. Rejects with the network's error when the network fails, no
+   *   stored body can answer, and neither `fallback` nor a `handlerDidError` plugin answers.
+   */
+  handle = async (options: RouteHandlerCallbackOptions | ManualHandlerCallbackOptions): Promise<Response> => {
+    const { event } = options;
+    const request = typeof options.request === 'string' ? new Request(options.request) : options.request;
+    const url = 'url' in options && options.url ? options.url : new URL(request.url);
+    const ctx: Ctx = { event, request, url, t0: performance.now(), states: new Map(), pending: [] };
     const plugins = this.#plugins;
     let response: Response | undefined;
     let error: Error | undefined;
@@ -188,10 +211,10 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       }
       return response;
     } finally {
-      if (plugins.has('handlerDidRespond')) this.#waitUntil(ctx, plugins.each('handlerDidRespond', ctx.states, { request, event, response }));
+      if (plugins.has('handlerDidRespond')) this.#waitUntil(ctx, plugins.each('handlerDidRespond', ctx.states, { request, event, response }), 'plugin handlerDidRespond');
       if (plugins.has('handlerDidComplete')) {
         const settled = Promise.allSettled([...ctx.pending]);
-        event.waitUntil(settled.then(() => plugins.each('handlerDidComplete', ctx.states, { request, event, response, error })));
+        this.#waitUntil(ctx, settled.then(() => plugins.each('handlerDidComplete', ctx.states, { request, event, response, error })), 'plugin handlerDidComplete');
       }
       if (this.#afterResponse) this.#afterResponse(event);
     }
@@ -217,6 +240,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (found.result !== 'miss' && this.#plugins.has('cachedResponseWillBeUsed')) {
       const cached = await this.#cachedResponseWillBeUsed(ctx, found.response);
       if (!cached) {
+        // Cancelling an unread body: nothing to report if it fails (the body is dropped either way).
         void found.response.body?.cancel().catch(() => {});
         found = { result: 'miss' };
       } else found = { ...found, response: cached };
@@ -251,8 +275,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     return { durMs: performance.now() - ctx.t0, desc };
   }
 
-  #waitUntil(ctx: Ctx, p: Promise<unknown>): void {
-    const settled = p.catch(() => {});
+  /** Hands `p` to `event.waitUntil`; a rejection is reported as an `error` event naming `operation`, never swallowed. */
+  #waitUntil(ctx: Ctx, p: Promise<unknown>, operation: string): void {
+    const settled = p.catch((error: unknown) => this.#cache.reportError(operation, error, ctx.url.href));
     ctx.pending.push(settled);
     ctx.event.waitUntil(settled);
   }
@@ -356,7 +381,18 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       lead.end();
       return this.#offline(ctx, error);
     }
-    return this.#respond(ctx, key, rules, response, lead, fwd);
+    return this.#respondOrRelease(ctx, key, rules, response, lead, fwd);
+  }
+
+  /** `#respond`, releasing the followers (to fetch on their own) if it throws (a plugin's error). */
+  async #respondOrRelease(ctx: Ctx, key: string, rules: RouteRules, response: Response, lead: Lead, fwd: 'miss' | 'stale' | 'vary-miss', replaces?: 'expire'): Promise<Response> {
+    try {
+      return await this.#respond(ctx, key, rules, response, lead, fwd, replaces);
+    } catch (error) {
+      lead.resolve({ kind: 'failed' });
+      lead.end();
+      throw error;
+    }
   }
 
   /**
@@ -377,7 +413,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (response.type === 'opaque' && rules.opaqueBytes && rules.crossOrigin && response.status === 0) {
       // Opted in: stored unread, counted as the route's assumed size. No header can be added.
       lead.resolve({ kind: 'response', spare: response.clone(), request: ctx.request });
-      this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }).finally(lead.end));
+      this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }).finally(lead.end), 'put-opaque');
       return response;
     }
     let reason: string | null = whyNotStorable(response, this.#cache.maxEntryBytes);
@@ -403,11 +439,11 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       this.#cache.recordOutcome('bypassed');
       // Followers may join until the body has arrived: watch it through one more tee, then end.
       const watcher = nullBody ? null : response.clone();
-      this.#waitUntil(ctx, drain(watcher).finally(lead.end));
+      this.#waitUntil(ctx, drain(watcher).finally(lead.end), 'read-body');
       return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, detail: reason }), { timing: this.#timing(ctx, desc) });
     }
     const forStore = toStore ?? response.clone();
-    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, replaces).finally(lead.end));
+    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, replaces).finally(lead.end), 'store');
     // `stored` only when the length is known to fit; an unknown length may still turn out too large.
     const stored = declaredLength((toStore ?? response).headers) !== null;
     return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, stored }), { timing: this.#timing(ctx, desc) });
@@ -451,7 +487,6 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         return this.#follow(ctx, o, 'stale');
       }
     }
-    const lead = this.#lead(key);
     const { request, url } = ctx;
     const sameOrigin = this.#origin === '' || url.origin === this.#origin;
     let conditional = request;
@@ -462,6 +497,8 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       if (entry.lastModified) headers.set('If-Modified-Since', entry.lastModified);
       conditional = new Request(url.href, { headers, credentials: request.credentials, cache: 'no-store' });
     }
+    // Led only from here: nothing above may leave followers waiting on an outcome never given.
+    const lead = this.#lead(key);
     let response: Response;
     try {
       response = await this.#network(ctx, conditional);
@@ -474,16 +511,18 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (response.status === 304 && conditional !== request) {
       const expiresAt = expiresAtMs(this.#cache.now(), rules.maxAgeSeconds);
       lead.resolve({ kind: 'not-modified', expiresAt });
-      this.#waitUntil(ctx, this.#cache.refresh(key, rules.maxAgeSeconds).finally(lead.end));
+      this.#waitUntil(ctx, this.#cache.refresh(key, rules.maxAgeSeconds).finally(lead.end), 'refresh');
       return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), { ...timing(), set: { [EXPIRES_HEADER]: expiresHeaderValue(expiresAt) } });
     }
     void stale.body?.cancel().catch(() => {});
-    return this.#respond(ctx, key, rules, response, lead, 'stale', 'expire');
+    return this.#respondOrRelease(ctx, key, rules, response, lead, 'stale', 'expire');
   }
 
   /** A network failure: the configured fallback, else the error (handlerDidError plugins may still answer). */
   async #offline(ctx: Ctx, error: unknown): Promise<Response> {
-    const fallback = this.#fallback ? await this.#fallback(ctx.request).catch(() => undefined) : undefined;
+    const fallback = this.#fallback
+      ? await this.#fallback(ctx.request).catch((e: unknown) => void this.#cache.reportError('fallback', e, ctx.url.href))
+      : undefined;
     if (fallback) return withCacheStatus(fallback, cacheStatus('fwd=miss', { detail: 'offline-fallback' }), { timing: this.#timing(ctx, 'fallback') });
     throw error;
   }
@@ -496,15 +535,11 @@ function sameVariant(o: Extract<Outcome, { kind: 'response' }>, request: Request
   return varyRecord(o.request, headers) === varyRecord(request, headers);
 }
 
-/** Reads a response's body to its end and discards it (resolves either way). */
+/** Reads a response's body to its end and discards it (rejects when the body fails mid-way). */
 async function drain(response: Response | null): Promise<void> {
   const reader = response?.body?.getReader();
   if (!reader) return;
-  try {
-    for (;;) if ((await reader.read()).done) return;
-  } catch {
-    // A failed body: the flight ends all the same.
-  }
+  for (;;) if ((await reader.read()).done) return;
 }
 
 /** The name our members carry in `Cache-Status` (re-exported for tests and tools). */

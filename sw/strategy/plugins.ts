@@ -1,6 +1,6 @@
 import type { PluginState, WorkboxPlugin } from 'workbox-core/types.js';
 
-/** The Workbox plugin callbacks {@link ImageCacheStrategy} calls (see its docstring for each). */
+/** The Workbox plugin callbacks `ImageCacheStrategy` calls (see its docstring for each). */
 export type SupportedCallback =
   | 'handlerWillStart'
   | 'requestWillFetch'

@@ -4,7 +4,7 @@ import { appendCacheStatus, HIT_CACHE_STATUS, HIT_SERVER_TIMING, withServerTimin
 import { stripHopByHop } from './http.ts';
 
 /**
- * The headers a body is stored with, for {@link ImageCache}'s `storedHeaders` option: the
+ * The headers a body is stored with, for the `storedHeaders` option of `ImageCache`: the
  * network's end-to-end headers, plus what a hit must say, so that a hit is served exactly as Cache
  * Storage returns it, with no `Response` rebuilt (rebuilding makes Chromium pump the body through
  * the worker, about twice as slow for a 3 MB image):

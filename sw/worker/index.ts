@@ -18,21 +18,20 @@ export {
   STORED_HEADER,
   type ImageCacheOptions,
   type ImageCacheStats,
-  type ImageCacheEventHooks,
   type CacheEventListener,
-  type LookupResult,
+  type ImageCacheEventHooks,
   type BufferedResponse,
+  type StoredHeaders,
+  type LookupResult,
   type PutOptions,
   type PutResult,
   type RecoveryReport,
-  type StoredHeaders,
-  type BodyStore,
-  type MetadataStore,
 } from '../storage/ImageCache.ts';
-export type { EntryRecord } from '../storage/EntryMetadataModel.ts';
-export type { NotStorableReason } from '../storage/storable.ts';
 export { ImageCacheError, type ImageCacheErrorCode } from '../errors/ImageCacheError.ts';
 export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig, ShellEntry } from '../config.ts';
 export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason } from '../protocol.ts';
+export type { BodyStore, MetadataStore } from '../storage/stores.ts';
+export type { EntryRecord, PersistedMeta, PersistedStats } from '../storage/EntryMetadataModel.ts';
+export type { NotStorableReason } from '../storage/storable.ts';
 export type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 export type { PolicyName } from '../policy/policyNames.ts';

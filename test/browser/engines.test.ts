@@ -104,12 +104,32 @@ for (const engine of selectedEngines()) {
      * Starts a site and keeps one controlled tab of it open until the end: WebKitGTK's automation
      * session empties an origin's Cache Storage once its last page is closed and its worker stops
      * (README, engine bugs); that case has its own test below.
+     * TODO(engines): drop the kept tab for WebKit once WebKitGTK keeps an ephemeral session's Cache
+     * Storage across a worker stop (no WebKit bug found for it on 2026-12-02; re-check on upgrade).
      */
     const serve = async (config: Record<string, unknown>, keepOpen = true) => {
       const site = await startSite(config);
       sites.push(site);
-      if (keepOpen) await openControlledIn(driver, site);
+      if (keepOpen) keepers.set(site, await openControlledIn(driver, site));
       return site;
+    };
+    const keepers = new Map<Site, DriverPage>();
+    /**
+     * Keeps `site`'s worker awake (a stats request every 250 ms from its kept tab) until the
+     * returned function is called: for steps that must not see a woken worker's recovery.
+     */
+    const keepAwake = (site: Site): (() => Promise<void>) => {
+      let on = true;
+      const loop = (async () => {
+        while (on) {
+          await fetchJson(keepers.get(site)!, '/__image-cache/stats');
+          await sleep(250);
+        }
+      })();
+      return async () => {
+        on = false;
+        await loop;
+      };
     };
     const tiles = () => images.filter((i) => i.category === 'map_tile');
 
@@ -229,7 +249,7 @@ for (const engine of selectedEngines()) {
       await page.close();
     });
 
-    it.skipIf(!caps.stopWorkers)('keepsStatsOrderAndHitsAcrossAWorkerRestart [capability stopWorkers]', async () => {
+    it.skipIf(caps.workerStop === null)('keepsStatsOrderAndHitsAcrossAWorkerRestart [capability workerStop]', async () => {
       const urls = tiles().slice(0, 3).map((i) => i.url);
       const tab = await openControlledIn(driver, a);
       await loadImagesIn(tab, [urls[0]!]); // urls[0] becomes most recently used
@@ -241,7 +261,9 @@ for (const engine of selectedEngines()) {
       await sleep(200);
       const page = await openControlledIn(driver, a); // wakes the worker: recovery from IndexedDB
       expect((await fetchJson<EntryInfo[]>(page, '/__image-cache/entries')).map((e) => e.url)).toEqual(order);
-      expect(await fetchJson<Stats>(page, '/__image-cache/stats')).toMatchObject({
+      const after = await fetchJson<Stats & { lastRecovery: { records: number } }>(page, '/__image-cache/stats');
+      expect(after.lastRecovery.records, 'a new worker instance recovered the index').toBe(before.entries);
+      expect(after).toMatchObject({
         hits: before.hits,
         misses: before.misses,
         bytesUsed: before.bytesUsed,
@@ -307,12 +329,19 @@ for (const engine of selectedEngines()) {
 
       it('revalidatesAnExpiredEntryWithAConditionalRequestAnswered304', async () => {
         const vehicle = images.find((i) => i.category === 'vehicle')!.url;
-        expect((await loadInNewTab(driver, c, [vehicle]))[0]!.timing).toBe('miss');
-        const page = await openControlledIn(driver, c);
-        await waitForStats(page, (s) => s.entries >= c.build.manifest.images.length + 1);
-        await page.close();
-        await sleep(2200); // past maxAgeSeconds: 2
-        expect((await loadInNewTab(driver, c, [vehicle]))[0]!.timing).toBe('stale'); // served after revalidation
+        // The worker is kept awake throughout: a woken worker's recovery removes expired entries
+        // instead of revalidating them, and Firefox's short idle timeout would stop it meanwhile.
+        const release = keepAwake(c);
+        try {
+          expect((await loadInNewTab(driver, c, [vehicle]))[0]!.timing).toBe('miss');
+          const page = await openControlledIn(driver, c);
+          await waitForStats(page, (s) => s.entries >= c.build.manifest.images.length + 1);
+          await page.close();
+          await sleep(2200); // past maxAgeSeconds: 2
+          expect((await loadInNewTab(driver, c, [vehicle]))[0]!.timing).toBe('stale'); // served after revalidation
+        } finally {
+          await release();
+        }
         expect(c.conditional.get(vehicle)).toBe(1); // If-None-Match / If-Modified-Since sent once
         expect(c.statuses.get(vehicle)).toEqual([200, 304]);
         const tab = await openControlledIn(driver, c);

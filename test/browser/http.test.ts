@@ -177,8 +177,12 @@ describe('HTTP in Chromium: statuses, headers, collapsing, Vary', () => {
         expect(stale[i]!.cs, `stale ${s}`).toMatch(new RegExp(`^${CDN}, sw-image-cache; fwd=stale; fwd-status=${expectedStatus(s)}`));
       }
     });
-    const [hit] = await fetchAll(page, [{ url: '/st/200/miss.png' }]);
+    await fetchAll(page, [{ url: '/st/200/hit.png' }]);
+    await sleep(300); // stored in waitUntil
+    const [hit] = await fetchAll(page, [{ url: '/st/200/hit.png' }]);
     expect(hit).toMatchObject({ status: 200, text: 'body of 200', cs: `${CDN}, sw-image-cache; hit` });
+    // Served exactly as stored (no Response rebuilt: the stored Server-Timing has no duration).
+    expect(hit!.headers!['server-timing']).toBe('sw-image-cache;desc="hit"');
     // Hop-by-hop headers of the original response are not replayed.
     expect(hit!.headers).not.toHaveProperty('keep-alive');
     expect(hit!.headers).not.toHaveProperty('connection');
@@ -214,6 +218,9 @@ describe('HTTP in Chromium: statuses, headers, collapsing, Vary', () => {
     const [hit2] = await fetchAll(page, [{ url: '/exp/e.png' }]);
     expect(hit2!.cs).toBe(`${CDN}, sw-image-cache; hit`);
     expect(Number(hit2!.headers!['x-sw-image-cache-expires'])).toBeGreaterThanOrEqual(expiresBefore + 1200);
+    // The first hit was served as stored; this one is rebuilt, since the stored expiry is the old one.
+    expect(hit1!.headers!['server-timing']).toBe('sw-image-cache;desc="hit"');
+    expect(hit2!.headers!['server-timing']).toMatch(/^sw-image-cache;dur=[\d.]+;desc="hit"$/);
     await page.close();
   });
 

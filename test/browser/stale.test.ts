@@ -143,7 +143,8 @@ describe('Chromium: an empty 200 is passed through, never stored (issue 9 item 1
   const empty = '/data/images/empty.png';
   beforeAll(async () => {
     env = await setupEnv(
-      { cacheName: CACHE_NAME, maxBytes: 20 * 1024 * 1024, writeBehindMs: 100 },
+      // A route pattern, so the page's fetch() (destination '') is routed like an <img>.
+      { cacheName: CACHE_NAME, maxBytes: 20 * 1024 * 1024, writeBehindMs: 100, routes: [{ pattern: '/data/images/' }] },
       {
         hooks: [
           (_req, res, url) => {

@@ -26,7 +26,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export const CHROMIUM_CAPABILITIES: DriverCapabilities = { stopWorkers: true, quotaOverride: true };
+export const CHROMIUM_CAPABILITIES: DriverCapabilities = { workerStop: 'cdp', quotaOverride: true };
 
 class PlaywrightPage implements DriverPage {
   constructor(readonly page: Page) {}

@@ -12,11 +12,14 @@ export type EngineName = (typeof ENGINES)[number];
 /** What a driver can do beyond the common interface (static per engine, known before launch). */
 export interface DriverCapabilities {
   /**
-   * Stop the origin's service worker on demand, as the browser does to an idle one. Only
-   * Chromium's CDP has it (`ServiceWorker.stopAllWorkers`); neither WebDriver BiDi in Firefox
-   * 153 nor classic WebDriver in WebKitGTK 2.50 has a command for it.
+   * How a test can make the browser stop its service workers (to test wake-up and recovery):
+   * - `cdp`: at once, Chromium's `ServiceWorker.stopAllWorkers`;
+   * - `idle-timeout`: the driver launches the engine with a short idle timeout (Firefox's
+   *   `dom.serviceWorkers.idle_timeout` pref) and {@link BrowserDriver.stopWorkers} waits past it,
+   *   so the worker must be idle then (no request in flight, no `waitUntil` pending);
+   * - `null`: no way (classic WebDriver in WebKitGTK 2.50 has no command and no such setting).
    */
-  stopWorkers: boolean;
+  workerStop: 'cdp' | 'idle-timeout' | null;
   /** Override the origin's storage quota (CDP `Storage.overrideQuotaForOrigin`): Chromium only. */
   quotaOverride: boolean;
 }
@@ -56,8 +59,8 @@ export interface BrowserDriver {
   /** Opens a new tab at `url` (a new tab defeats per-document image caches, see BROWSER-TESTING.md). */
   newPage(url: string): Promise<DriverPage>;
   /**
-   * Stops every service worker of the browser.
-   * @throws Error when {@link DriverCapabilities.stopWorkers} is false.
+   * Stops every service worker of the browser (see {@link DriverCapabilities.workerStop}).
+   * @throws Error when {@link DriverCapabilities.workerStop} is `null`.
    */
   stopWorkers(): Promise<void>;
   /** Quits the browser (and any driver process, display server or profile folder it started). */

@@ -1,8 +1,8 @@
 /**
  * WebKitGTK's MiniBrowser through selenium-webdriver 4.46 and `WebKitWebDriver` (classic
- * WebDriver; package `webkit2gtk-driver`). MiniBrowser needs an X display: unless `DISPLAY` is
- * set, the driver starts its own `Xvfb` and lets it pick a free display number (`-displayfd`), so
- * `npm test` needs no `xvfb-run` wrapper. Each session is an ephemeral automation session (no
+ * WebDriver; package `webkit2gtk-driver`). MiniBrowser needs an X display: the driver starts its
+ * own `Xvfb` (when installed; else it uses `DISPLAY`) and lets it pick a free display number
+ * (`-displayfd`), so `npm test` needs no `xvfb-run` wrapper. Each session is an ephemeral automation session (no
  * registration, Cache Storage or IndexedDB left from before).
  *
  * Classic WebDriver drives one window at a time: every command of a {@link DriverPage} switches
@@ -10,6 +10,7 @@
  * no way to stop a service worker (see BROWSER-TESTING.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Builder, type WebDriver } from 'selenium-webdriver';
 import { pollUntil, type BrowserDriver, type DriverCapabilities, type DriverPage, type PageFunction } from './types.ts';
@@ -24,7 +25,7 @@ export function webkitDriverPath(): string {
   return process.env.WEBKIT_WEBDRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
 }
 
-export const WEBKIT_CAPABILITIES: DriverCapabilities = { stopWorkers: false, quotaOverride: false };
+export const WEBKIT_CAPABILITIES: DriverCapabilities = { workerStop: null, quotaOverride: false };
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
 async function freePort(): Promise<number> {
@@ -65,6 +66,11 @@ async function startXvfb(): Promise<{ display: string; process: ChildProcess }> 
     });
   });
   return { display, process: xvfb };
+}
+
+/** Whether `Xvfb` is on the PATH. */
+function hasXvfb(): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/Xvfb`));
 }
 
 /** Resolves once `WebKitWebDriver` answers `/status`. */
@@ -143,8 +149,10 @@ export class WebKitDriver implements BrowserDriver {
     const kill = () => processes.forEach((p) => p.exitCode === null && p.kill());
     process.once('exit', kill);
     try {
+      // Our own Xvfb when there is one (robust, and no window on a developer's desktop); else the
+      // session's DISPLAY.
       let display = process.env.DISPLAY;
-      if (!display) {
+      if (hasXvfb() || !display) {
         const xvfb = await startXvfb();
         processes.push(xvfb.process);
         display = xvfb.display;
@@ -207,7 +215,7 @@ export class WebKitDriver implements BrowserDriver {
   }
 
   async stopWorkers(): Promise<void> {
-    throw new Error('WebKitWebDriver cannot stop a service worker (capability stopWorkers is false)');
+    throw new Error('WebKitWebDriver cannot stop a service worker (capability workerStop is null)');
   }
 
   async close(): Promise<void> {

@@ -42,3 +42,30 @@ describe('healthReport storage', () => {
     expect(await healthReport(cache, new ErrorLog(), null, noQuota, { estimate: noQuota })).toMatchObject({ storage: null, storageEstimate: 'failed' });
   });
 });
+
+describe('healthReport: failures recover and are visible (issue 9 item 8)', () => {
+  it('listsAStuckMutationAsAnErrorAndCountsTheTimeout', async () => {
+    const { FakeBodyStore, FakeMetadataStore, imageResponse } = await import('../../helpers/fakes.ts');
+    const metadata = new FakeMetadataStore();
+    const errors = new ErrorLog();
+    const cache = new ImageCache({
+      cacheName: 'health-stuck',
+      maxBytes: 1000,
+      metadata,
+      bodies: new FakeBodyStore('health-stuck'),
+      writeBehindMs: 0,
+      mutationTimeLimitMs: 20,
+      onEvent: (e) => {
+        if (e.type === 'error') errors.add(e.at, e.operation, e.message);
+      },
+    });
+    await cache.put('https://app.test/a.png', imageResponse(10));
+    metadata.stuckWriteBehind = true;
+    await cache.lookup('https://app.test/a.png');
+    await cache.flushSoon();
+    const report = await healthReport(cache, errors, null, async () => null, undefined);
+    expect(report).toMatchObject({ status: 'degraded', indexLoaded: true, mutationTimeouts: 1 });
+    expect(report.recentErrors.last.map((e) => e.operation)).toEqual(['write-behind']);
+    expect(report.recentErrors.last[0]!.message).toMatch(/mutation-timeout/);
+  });
+});

@@ -239,3 +239,18 @@ describe('empty bodies (item 10)', () => {
     expect(whyNotStorable(imageResponse(1), 1000)).toBeNull();
   });
 });
+
+describe('config key maxStaleSeconds', () => {
+  it('defaultsTo30DaysAcceptsZeroAndRejectsANegativeNamingTheKey', async () => {
+    const { resolveConfig } = await import('../../../sw/config.ts');
+    expect(resolveConfig({ maxBytes: 1000 }).maxStaleSeconds).toBe(30 * 86_400);
+    expect(resolveConfig({ maxBytes: 1000, maxStaleSeconds: 0 }).maxStaleSeconds).toBe(0);
+    expect(() => resolveConfig({ maxBytes: 1000, maxStaleSeconds: -1 })).toThrow(/maxStaleSeconds/);
+    try {
+      resolveConfig({ maxBytes: 1000, maxStaleSeconds: 1.5 });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'invalid-config', details: { key: 'maxStaleSeconds' } });
+    }
+  });
+});

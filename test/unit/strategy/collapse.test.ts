@@ -162,3 +162,35 @@ describe('one network request however many ask', () => {
     }
   });
 });
+
+describe('a leader that fails after the network answered', () => {
+  it('releasesItsFollowersInsteadOfLeavingThemWaiting', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let throws = 1;
+    const s = setup(
+      async () => {
+        await gate;
+        return imageResponse(100);
+      },
+      {
+        plugins: [
+          {
+            cacheWillUpdate: async ({ response }) => {
+              if (throws-- > 0) throw new Error('plugin bug');
+              return response;
+            },
+          },
+        ],
+      },
+    );
+    const leader = s.handle();
+    const followers = [s.handle(), s.handle()];
+    await tick();
+    release();
+    await expect(leader).rejects.toThrow('plugin bug');
+    const results = await Promise.all(followers);
+    for (const r of results) expect(r.response.status).toBe(200);
+    for (const r of results) await r.event.drain();
+  });
+});

@@ -27,6 +27,10 @@ export class ControlledBody {
   close(): void {
     this.#controller.close();
   }
+  /** Fails the body mid-way (a connection reset). */
+  fail(): void {
+    this.#controller.error(new TypeError('network error (injected)'));
+  }
 }
 
 export interface Setup {

@@ -181,3 +181,16 @@ describe('as a Workbox route handler', () => {
     vi.unstubAllGlobals();
   });
 });
+
+describe('called by hand, as a Workbox strategy is', () => {
+  it('handlesAnEventAndARequestOrAUrlString', async () => {
+    const s = setup(() => imageResponse(10));
+    const { FakeEvent } = await import('../../helpers/fakes.ts');
+    const event = new FakeEvent();
+    const miss = await s.strategy.handle({ event: event.asEvent(), request: new Request(URL_A) });
+    expect(miss.headers.get('cache-status')).toBe('sw-image-cache; fwd=miss; stored');
+    await event.drain();
+    const hit = await s.strategy.handle({ event: new FakeEvent().asEvent(), request: URL_A });
+    expect(hit.headers.get('cache-status')).toBe('sw-image-cache; hit');
+  });
+});
