@@ -33,30 +33,31 @@ declare const self: ServiceWorkerGlobalScope & {
 };
 
 const { config, shell } = self.__IMAGE_CACHE_STANDALONE;
+// Every key of the resolved config except the standalone-only ones, so a new config key reaches the
+// library without a change here.
+const {
+  shell: _shellUrls,
+  shellRoot: _shellRoot,
+  navigateFallback,
+  cachePages,
+  networkTimeoutSeconds,
+  fallbackImage,
+  warmup,
+  ...options
+} = config;
 const { cache, strategy, route } = installImageCache({
-  cacheName: config.cacheName,
-  maxBytes: config.maxBytes,
-  maxEntries: config.maxEntries,
-  maxEntryBytes: config.maxEntryBytes,
-  maxAgeSeconds: config.maxAgeSeconds,
-  matchImageDestination: config.matchImageDestination,
-  routes: config.routes,
-  warmup: { concurrency: config.warmup.concurrency, retries: config.warmup.retries },
-  ...(config.fallbackImage ? { fallbackImage: config.fallbackImage } : {}),
-  policy: config.policy,
-  writeBehindMs: config.writeBehindMs,
-  sweepIntervalSeconds: config.sweepIntervalSeconds,
-  memoryTierBytes: config.memoryTierBytes,
-  maxStaleSeconds: config.maxStaleSeconds,
+  ...options,
+  warmup: { concurrency: warmup.concurrency, retries: warmup.retries },
+  ...(fallbackImage ? { fallbackImage } : {}),
   manifest: self.__IMAGE_CACHE_MANIFEST,
 });
 installStandaloneShell({
   cache,
   cacheName: config.cacheName,
   shell,
-  navigateFallback: config.navigateFallback,
-  cachePages: config.cachePages,
-  networkTimeoutSeconds: config.networkTimeoutSeconds,
+  navigateFallback,
+  cachePages,
+  networkTimeoutSeconds,
   strategy,
   imageRoute: route,
   imagePatterns: config.routes.map((r) => r.pattern),

@@ -62,7 +62,7 @@ export interface InstalledImageCache {
  * ```
  */
 export function installImageCache(options: InstallImageCacheOptions): InstalledImageCache {
-  const { config, manifest, register, scope } = resolveInstallOptions(options);
+  const { config, manifest, register, scope, plugins } = resolveInstallOptions(options);
   const scopeUrl = new URL(scope ?? self.registration.scope);
   const origin = scopeUrl.origin;
   const apiPath = `${scopeUrl.pathname}${API_PREFIX}`;
@@ -144,6 +144,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
       const re = variantPatterns.get(rulesFor(url));
       return re ? findVariant(cache, cacheKey(url), re) : undefined;
     },
+    plugins,
   });
 
   const api: ApiContext = {
