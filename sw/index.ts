@@ -48,6 +48,10 @@ const { cache } = installImageCache({
   sweepIntervalSeconds: config.sweepIntervalSeconds,
   memoryTierBytes: config.memoryTierBytes,
   maxStaleSeconds: config.maxStaleSeconds,
+  maxAgeJitter: config.maxAgeJitter,
+  staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds,
+  freshness: config.freshness,
+  captureLoadedImages: config.captureLoadedImages,
   manifest: self.__IMAGE_CACHE_MANIFEST,
 });
 installStandaloneShell({ cache, cacheName: config.cacheName, shell, navigateFallback: config.navigateFallback });

@@ -104,7 +104,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   const rulesFor = (url: URL | string): RouteRules => {
     const href = String(url);
     for (const r of routeRules) if (r.re.test(href)) return r;
-    return { maxAgeSeconds: config.maxAgeSeconds };
+    return { maxAgeSeconds: config.maxAgeSeconds, maxAgeJitter: config.maxAgeJitter, staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds, freshness: config.freshness };
   };
 
   /**
@@ -143,7 +143,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     cache,
     statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped }),
     health: () => healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null),
-    maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+    maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
   };
 
   // ----- lifecycle -----------------------------------------------------------------------------
@@ -163,7 +163,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
         warmup = await precacheImages(cache, manifest, {
           concurrency: config.warmup.concurrency,
           retries: config.warmup.retries,
-          maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+          maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
         }).catch((e: unknown) => {
           errors.add(Date.now(), 'warmup', String(e));
           return null;
