@@ -9,6 +9,9 @@ import { defineConfig } from 'vitest/config';
  * cross-engine suite.
  */
 const browser = process.env.BROWSER;
+if (browser && !['chromium', 'firefox', 'webkit'].includes(browser)) {
+  throw new Error(`BROWSER=${browser}: expected chromium, firefox or webkit (or unset for all three)`);
+}
 const browserFiles =
   browser === 'firefox' || browser === 'webkit' ? ['test/browser/engines.test.ts'] : ['test/browser/**/*.test.ts'];
 export default defineConfig({

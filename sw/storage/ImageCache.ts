@@ -129,7 +129,7 @@ export interface ImageCacheOptions {
   /**
    * The headers a body is stored with, from the response's headers and the entry's record. The
    * route handler uses it to store what a hit replays (`sw/strategy/storedHeaders.ts`); a body that
-   * carries {@link EXPIRES_HEADER} and {@link STORED_HEADER} can be served by a cold worker
+   * carries `X-SW-Image-Cache-Expires` and `X-SW-Image-Cache-Stored` can be served by a cold worker
    * before its index has loaded.
    * @default identity: the origin's headers, unchanged
    */

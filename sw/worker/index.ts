@@ -28,5 +28,7 @@ export {
 export { ImageCacheError, type ImageCacheErrorCode } from '../errors/ImageCacheError.ts';
 export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig, ShellEntry } from '../config.ts';
 export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason } from '../protocol.ts';
+export type { BodyStore, MetadataStore } from '../storage/stores.ts';
+export type { EntryRecord, PersistedMeta, PersistedStats } from '../storage/EntryMetadataModel.ts';
 export type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 export type { PolicyName } from '../policy/policyNames.ts';

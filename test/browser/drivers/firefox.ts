@@ -56,6 +56,7 @@ export class FirefoxDriver implements BrowserDriver {
       executablePath: firefoxPath(),
       headless: true,
       protocolTimeout: 120_000,
+      timeout: 90_000, // launch: 5–15 s on 2 idle cores, more when the machine is busy
       extraPrefsFirefox: { 'dom.serviceWorkers.idle_timeout': FIREFOX_WORKER_IDLE_TIMEOUT_MS },
     });
     const version = (await browser.version()).replace(/^firefox\//i, 'Firefox ');

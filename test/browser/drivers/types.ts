@@ -39,6 +39,7 @@ export interface DriverPage {
   /**
    * Runs `fn(arg)` in the page and resolves its (awaited, JSON-serialisable) result; or evaluates a
    * string expression (awaited when it is a promise). Rejects with the page's error message.
+   * Return plain data: `undefined` comes back as `null` through classic WebDriver (WebKit).
    */
   evaluate<R, A = undefined>(fn: PageFunction<A, R> | string, arg?: A): Promise<R>;
   /**
