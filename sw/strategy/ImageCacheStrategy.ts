@@ -1,7 +1,7 @@
 import type { ManualHandlerCallbackOptions, PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
 import { expiresAtMs, isWithinStaleWhileRevalidate, lifetimeSeconds, type HeaderSource } from '../policy/freshness.ts';
 import type { Milliseconds, Seconds } from '../policy/types.ts';
-import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult } from '../storage/ImageCache.ts';
+import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult, type PutResult } from '../storage/ImageCache.ts';
 import { declaredLength, whyNotStorable } from '../storage/storable.ts';
 import { cacheStatus, CACHE_STATUS_NAME, HIT_CACHE_STATUS, withCacheStatus } from './cacheStatus.ts';
 import { hasHopByHop, isNullBodyStatus, whyPassThrough } from './http.ts';
@@ -494,8 +494,22 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, stored }), { timing: this.#timing(ctx, desc) });
   }
 
+  /**
+   * Stores a response the worker fetched outside a page request (the capture of images a page
+   * loaded before the worker controlled it) through the same put path as a miss: the route's
+   * rules and {@link ImageCacheStrategy.lifetimeSecondsFor}, the `Vary` record, every storability
+   * check, the budget. Plugins are not called (there is no page request).
+   * @param request The request that fetched `response` (its URL selects the route).
+   * @param response An unread response; it is consumed.
+   * @returns The put's result (`stored`, or `reason` why not). Never rejects for a bad response.
+   */
+  async store(request: Request, response: Response): Promise<PutResult> {
+    const url = new URL(request.url);
+    return this.#store(request, cacheKey(url), response, this.#rulesFor(url));
+  }
+
   /** Reads the body to store and hands it to the cache (bytes come from the body read). */
-  async #store(request: Request, key: string, response: Response, rules: RouteRules, replaces?: 'expire'): Promise<void> {
+  async #store(request: Request, key: string, response: Response, rules: RouteRules, replaces?: 'expire'): Promise<PutResult> {
     const body = await response.arrayBuffer();
     let headers = response.headers;
     const vary = varyRecord(request, headers);
@@ -503,7 +517,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       headers = new Headers(headers);
       headers.set(VARY_HEADER, vary);
     }
-    await this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: this.#lifetime(rules, headers), replaces });
+    return this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: this.#lifetime(rules, headers), replaces });
   }
 
   async #revalidate(

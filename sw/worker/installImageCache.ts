@@ -9,6 +9,7 @@ import { createPolicy } from '../policy/createPolicy.ts';
 import { ImageCache } from '../storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
 import { precacheImages, type WarmupReport } from '../warmup/precache.ts';
+import { LoadedImageCapture } from './capture.ts';
 import { resolveInstallOptions, type InstallImageCacheOptions } from './options.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -139,9 +140,12 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     fallback: fallbackUrl ? async () => (await caches.open(fallbackCacheName)).match(fallbackUrl) : undefined,
   });
 
+  // Images a page loaded before this worker controlled it (captureLoadedImages, issue 11).
+  const capture = config.captureLoadedImages ? new LoadedImageCapture({ cache, strategy, config, origin }) : null;
+
   const api: ApiContext = {
     cache,
-    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped }),
+    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped, capture: capture?.totals ?? null }),
     health: () => healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null),
     maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
   };
@@ -194,6 +198,10 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   self.addEventListener('message', (event) => {
     const source = event.source as Client | null;
     if (!source || new URL(source.url).origin !== origin) return;
+    if (LoadedImageCapture.isCaptureMessage(event.data)) {
+      if (capture) event.waitUntil(capture.run(event.data).then((r) => event.ports[0]?.postMessage(r)));
+      return;
+    }
     const handled = handleMessage(api, event.data, event.ports[0], source.url);
     if (handled) event.waitUntil(handled);
   });
