@@ -194,7 +194,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
    * @param url The entry's URL (selects the route).
    * @param headers The response's headers, when known; `null`: the route's `maxAgeSeconds` (jittered).
    */
-  lifetimeSecondsFor(url: URL | string, headers: HeaderSource | null = null): Seconds {
+  lifetimeSecondsFor(url: URL | string, headers: Headers | null = null): Seconds {
     return this.#lifetime(this.#rulesFor(typeof url === 'string' ? new URL(url) : url), headers);
   }
 
