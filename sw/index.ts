@@ -33,26 +33,14 @@ declare const self: ServiceWorkerGlobalScope & {
 };
 
 const { config, shell } = self.__IMAGE_CACHE_STANDALONE;
+// Every key of the resolved config except the standalone-only ones, so a new config key reaches the
+// library without a change here.
+const { shell: _shellUrls, shellRoot: _shellRoot, navigateFallback, fallbackImage, warmup, ...options } = config;
 const { cache } = installImageCache({
-  cacheName: config.cacheName,
-  maxBytes: config.maxBytes,
-  maxEntries: config.maxEntries,
-  maxEntryBytes: config.maxEntryBytes,
-  maxAgeSeconds: config.maxAgeSeconds,
-  matchImageDestination: config.matchImageDestination,
-  routes: config.routes,
-  warmup: { concurrency: config.warmup.concurrency, retries: config.warmup.retries },
-  ...(config.fallbackImage ? { fallbackImage: config.fallbackImage } : {}),
-  policy: config.policy,
-  writeBehindMs: config.writeBehindMs,
-  sweepIntervalSeconds: config.sweepIntervalSeconds,
-  memoryTierBytes: config.memoryTierBytes,
-  maxStaleSeconds: config.maxStaleSeconds,
-  maxAgeJitter: config.maxAgeJitter,
-  staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds,
-  freshness: config.freshness,
-  captureLoadedImages: config.captureLoadedImages,
+  ...options,
+  warmup: { concurrency: warmup.concurrency, retries: warmup.retries },
+  ...(fallbackImage ? { fallbackImage } : {}),
   manifest: self.__IMAGE_CACHE_MANIFEST,
 });
-installStandaloneShell({ cache, cacheName: config.cacheName, shell, navigateFallback: config.navigateFallback });
+installStandaloneShell({ cache, cacheName: config.cacheName, shell, navigateFallback });
 self.imageCache = cache;

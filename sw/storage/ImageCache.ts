@@ -614,7 +614,7 @@ export class ImageCache {
   /**
    * Stores a response whose body the caller has already read (the route handler reads a body once,
    * for the store and for collapsed followers). Makes every check {@link ImageCache.put} makes:
-   * status and headers ({@link whyNotStorable}), then what only the read body can tell (empty,
+   * status and headers (`whyNotStorable` (`sw/storage/storable.ts`)), then what only the read body can tell (empty,
    * length against `Content-Length`, `maxEntryBytes`). A response that is not stored counts as
    * bypassed. Never rejects: the result says why it was not stored.
    */

@@ -14,6 +14,8 @@ export { resolveInstallOptions, type InstallImageCacheOptions, type ImageCacheMa
 export { ImageCacheStrategy, type ImageCacheStrategyOptions, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
 export {
   ImageCache,
+  EXPIRES_HEADER,
+  STORED_HEADER,
   type ImageCacheOptions,
   type ImageCacheStats,
   type CacheEventListener,
@@ -30,5 +32,6 @@ export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, Resolv
 export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason } from '../protocol.ts';
 export type { BodyStore, MetadataStore } from '../storage/stores.ts';
 export type { EntryRecord, PersistedMeta, PersistedStats } from '../storage/EntryMetadataModel.ts';
+export type { NotStorableReason } from '../storage/storable.ts';
 export type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 export type { PolicyName } from '../policy/policyNames.ts';

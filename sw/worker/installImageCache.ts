@@ -62,7 +62,7 @@ export interface InstalledImageCache {
  * ```
  */
 export function installImageCache(options: InstallImageCacheOptions): InstalledImageCache {
-  const { config, manifest, register, scope } = resolveInstallOptions(options);
+  const { config, manifest, register, scope, plugins } = resolveInstallOptions(options);
   const scopeUrl = new URL(scope ?? self.registration.scope);
   const origin = scopeUrl.origin;
   const apiPath = `${scopeUrl.pathname}${API_PREFIX}`;
@@ -138,6 +138,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
       if (Date.now() - lastMaintenanceAt >= config.sweepIntervalSeconds * 1000) event.waitUntil(maintenance());
     },
     fallback: fallbackUrl ? async () => (await caches.open(fallbackCacheName)).match(fallbackUrl) : undefined,
+    plugins,
   });
 
   // Images a page loaded before this worker controlled it (captureLoadedImages, issue 11).

@@ -1,4 +1,5 @@
 import { checkManifest, resolveConfig, type ImageCacheConfig, type ManifestEntry, type ResolvedConfig, type WarmupConfig } from '../config.ts';
+import type { WorkboxPlugin } from 'workbox-core/types.js';
 import { ImageCacheError } from '../errors/ImageCacheError.ts';
 
 /**
@@ -41,6 +42,12 @@ export interface InstallImageCacheOptions extends Omit<ImageCacheConfig, 'shell'
    * @default self.registration.scope
    */
   scope?: string;
+  /**
+   * Workbox plugins for the image route's {@link ImageCacheStrategy} (`requestWillFetch`,
+   * `fetchDidFail`, `fetchDidSucceed`, `cacheWillUpdate`, `cachedResponseWillBeUsed`,
+   * `handlerDidError`; see its docs), called in order. @default []
+   */
+  plugins?: WorkboxPlugin[];
 }
 
 /** What {@link resolveInstallOptions} returns: the resolved config plus the worker-only options. */
@@ -49,6 +56,7 @@ export interface ResolvedInstallOptions {
   manifest: ImageCacheManifest;
   register: boolean;
   scope: string | undefined;
+  plugins: WorkboxPlugin[];
 }
 
 /** Config-file keys that belong to the standalone worker only. */
@@ -65,7 +73,7 @@ export function resolveInstallOptions(options: InstallImageCacheOptions): Resolv
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ImageCacheError('invalid-config', { key: '(options)', reason: 'must be an object with at least maxBytes' });
   }
-  const { manifest, register, scope, ...configKeys } = options as InstallImageCacheOptions & Record<string, unknown>;
+  const { manifest, register, scope, plugins, ...configKeys } = options as InstallImageCacheOptions & Record<string, unknown>;
   for (const key of STANDALONE_ONLY) {
     if (key in configKeys) {
       throw new ImageCacheError('invalid-config', {
@@ -86,8 +94,11 @@ export function resolveInstallOptions(options: InstallImageCacheOptions): Resolv
       reason: 'must be an array of { url, revision, bytes } (did `sw-image-cache inject-manifest` run on this worker?)',
     });
   }
+  if (plugins !== undefined && (!Array.isArray(plugins) || plugins.some((p) => typeof p !== 'object' || p === null))) {
+    throw new ImageCacheError('invalid-config', { key: 'plugins', reason: 'must be an array of Workbox plugin objects' });
+  }
   const config = resolveConfig(configKeys);
   const images = manifest ?? [];
   checkManifest({ images, shell: [] }, config);
-  return { config, manifest: images, register: register ?? true, scope };
+  return { config, manifest: images, register: register ?? true, scope, plugins: plugins ?? [] };
 }

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { build } from '../../build/build.ts';
+import { replacePlaceholder } from '../../build/inject.ts';
 import { resolveConfig } from '../../sw/config.ts';
+import { MANIFEST_PLACEHOLDER, STANDALONE_PLACEHOLDER, type StandaloneInjection } from '../../sw/standalone.ts';
 
 /** Names of the worker variants. */
 export type WorkerName = 'bare' | 'workbox' | 'ours' | 'ours-mem';
@@ -95,7 +97,7 @@ export async function buildWorkers(tmpDir: string, options: { profile?: boolean 
   out['ours-mem'] = { name: 'ours-mem', dir: memDir, ...(await sizes(path.join(memDir, 'sw.js'))) };
 
   if (options.profile) {
-    // The same entry, config and defines as build/build.ts, not minified, names kept.
+    // The same entry and config as build/build.ts, not minified, names kept.
     const dir = path.join(tmpDir, 'ours-profile');
     await mkdir(dir, { recursive: true });
     const config = resolveConfig(oursConfig());
@@ -106,13 +108,11 @@ export async function buildWorkers(tmpDir: string, options: { profile?: boolean 
       keepNames: true,
       entryPoints: [path.resolve('sw/index.ts')],
       outfile,
-      define: {
-        ...COMMON.define,
-        __SW_IMAGE_CACHE_CONFIG__: JSON.stringify(config),
-        __SW_IMAGE_CACHE_MANIFEST__: JSON.stringify({ images: [], shell: [] }),
-        __SW_IMAGE_CACHE_POLICY__: JSON.stringify(config.policy),
-      },
     });
+    // The config goes where the standalone build writes it (build/standalone.ts).
+    const injection: StandaloneInjection = { config, shell: [] };
+    const template = await readFile(outfile, 'utf8');
+    await writeFile(outfile, replacePlaceholder(replacePlaceholder(template, STANDALONE_PLACEHOLDER, injection, outfile), MANIFEST_PLACEHOLDER, [], outfile));
     await mkdir(path.resolve('.cache'), { recursive: true });
     await writeFile(path.resolve('.cache/bench-trace-ours-profile.sw.js'), await readFile(outfile));
     out['ours-profile'] = { name: 'ours-profile', dir, ...(await sizes(outfile)) };
