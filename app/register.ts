@@ -66,6 +66,9 @@ export interface RegisterOptions {
    * controlled. The browser fails the requests a worker was handling when it is stopped or
    * crashes (Chromium does not fall back to the network); the retry reaches the restarted worker,
    * which serves it from cache or network. A genuinely broken image costs one extra request.
+   * Never retried: an image that failed while the browser is offline (`navigator.onLine` false),
+   * and one the worker answered as "offline and not cached" (`504` with `Server-Timing:
+   * sw-image-cache;desc="offline"`, read through Resource Timing): a retry could only fail again.
    * @default true
    */
   retryFailedImages?: boolean;
@@ -143,24 +146,64 @@ const RETRIED = 'swImageCacheRetried';
 export function installImageRetry(): () => void {
   const w = window as Window & { [RETRIED]?: () => void };
   if (w[RETRIED]) return w[RETRIED];
+  const offlineMisses = watchOfflineMisses();
   const onError = (event: Event): void => {
     const img = event.target;
     if (!(img instanceof HTMLImageElement) || img.dataset[RETRIED] || !navigator.serviceWorker?.controller) return;
     const src = img.currentSrc || img.src;
     if (!src || src.startsWith('data:')) return;
-    img.dataset[RETRIED] = '1';
-    // Assigning `src` again runs "update the image data" (HTML §4.8.4.3.5), a new request.
+    // Offline: the worker had no copy and the network is down; a retry would fail the same way.
+    if (navigator.onLine === false) return;
+    // The Resource Timing entry of the failed load arrives with (or just after) the error event.
     setTimeout(() => {
+      if (offlineMisses.take(src) || img.dataset[RETRIED]) return;
+      img.dataset[RETRIED] = '1';
+      // Assigning `src` again runs "update the image data" (HTML §4.8.4.3.5), a new request.
       img.src = src;
     }, 50);
   };
   document.addEventListener('error', onError, true);
   const remove = (): void => {
     document.removeEventListener('error', onError, true);
+    offlineMisses.disconnect();
     delete w[RETRIED];
   };
   w[RETRIED] = remove;
   return remove;
+}
+
+/** The `Server-Timing` entry the worker puts on an image it could neither find nor fetch (a `504`). */
+const OFFLINE_TIMING = { name: 'sw-image-cache', description: 'offline' } as const;
+
+/**
+ * Watches Resource Timing for loads the worker answered "offline and not cached" (its `504` with
+ * `Server-Timing: sw-image-cache;desc="offline"`). A PerformanceObserver sees entries even once
+ * the page's Resource Timing buffer is full (a gallery of hundreds of images).
+ */
+function watchOfflineMisses(): { take(url: string): boolean; disconnect(): void } {
+  const urls = new Set<string>();
+  let observer: PerformanceObserver | undefined;
+  const note = (entries: PerformanceEntryList): void => {
+    for (const e of entries as PerformanceResourceTiming[]) {
+      if (e.serverTiming?.some((t) => t.name === OFFLINE_TIMING.name && t.description === OFFLINE_TIMING.description)) urls.add(e.name);
+    }
+    // Bounded: a page offline for long only needs the recent ones.
+    if (urls.size > 1000) urls.delete(urls.values().next().value!);
+  };
+  try {
+    observer = new PerformanceObserver((list) => note(list.getEntries()));
+    observer.observe({ type: 'resource', buffered: true });
+  } catch {
+    observer = undefined; // no Resource Timing: every failure is retried once, as before
+  }
+  return {
+    take(url) {
+      // Entries not yet delivered to the observer are in the buffer (unless it is full).
+      note(performance.getEntriesByName?.(url, 'resource') ?? []);
+      return urls.delete(url);
+    },
+    disconnect: () => observer?.disconnect(),
+  };
 }
 
 function dispatch(type: string, detail: ImageCacheEventDetail): void {

@@ -37,6 +37,11 @@ export interface ImageCacheStrategyOptions {
   origin?: string;
   /** Answers an image that is neither cached nor reachable (offline), or `undefined`. Tried before `handlerDidError` plugins. */
   fallback?: (request: Request) => Promise<Response | undefined>;
+  /**
+   * Answers a miss the network failed with another cached variant of the same image (another
+   * size or format), or `undefined`; tried before `fallback`, served `fwd=stale; detail=variant`.
+   */
+  variant?: (request: Request, url: URL) => Promise<Response | undefined>;
   /** The network. @default globalThis.fetch */
   fetch?: (request: Request) => Promise<Response>;
   /** Called after each response is produced, with the event, for background work (write-behind, sweeps). */
@@ -167,6 +172,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #rulesFor: (url: URL) => RouteRules;
   readonly #origin: string;
   readonly #fallback?: (request: Request) => Promise<Response | undefined>;
+  readonly #variant?: (request: Request, url: URL) => Promise<Response | undefined>;
   readonly #fetch: (request: Request) => Promise<Response>;
   readonly #afterResponse?: (event: ExtendableEvent) => void;
   readonly #plugins: PluginRunner;
@@ -179,6 +185,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     this.#rulesFor = options.rulesFor ?? (() => ({ maxAgeSeconds: options.cache.maxAgeSeconds }));
     this.#origin = options.origin ?? (typeof location === 'undefined' ? '' : location.origin);
     this.#fallback = options.fallback;
+    this.#variant = options.variant;
     this.#fetch = options.fetch ?? ((r) => fetch(r));
     this.#afterResponse = options.afterResponse;
     this.#plugins = new PluginRunner(options.plugins ?? []);
@@ -635,8 +642,12 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     await Promise.allSettled(ctx.pending.slice(from));
   }
 
-  /** A network failure: the configured fallback, else the error (handlerDidError plugins may still answer). */
+  /** A network failure: another cached variant of the image (`variant`), else the configured fallback, else the error (handlerDidError plugins may still answer). */
   async #offline(ctx: Ctx, error: unknown): Promise<Response> {
+    const variant = this.#variant
+      ? await this.#variant(ctx.request, ctx.url).catch((e: unknown) => void this.#cache.reportError('variant', e, ctx.url.href))
+      : undefined;
+    if (variant) return withCacheStatus(variant, cacheStatus('fwd=stale', { detail: 'variant' }), { timing: this.#timing(ctx, 'variant') });
     const fallback = this.#fallback
       ? await this.#fallback(ctx.request).catch((e: unknown) => void this.#cache.reportError('fallback', e, ctx.url.href))
       : undefined;

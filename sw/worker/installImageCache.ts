@@ -6,11 +6,12 @@ import { API_PREFIX, handleApiRequest, handleMessage, type ApiContext } from '..
 import { EventBroadcaster } from '../api/EventBroadcaster.ts';
 import { ErrorLog, healthReport } from '../api/Health.ts';
 import { createPolicy } from '../policy/createPolicy.ts';
-import { ImageCache } from '../storage/ImageCache.ts';
+import { cacheKey, ImageCache } from '../storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
 import { precacheImages, type WarmupReport } from '../warmup/precache.ts';
 import { LoadedImageCapture } from './capture.ts';
 import { resolveInstallOptions, type InstallImageCacheOptions } from './options.ts';
+import { findVariant } from './variants.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -67,6 +68,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   const origin = scopeUrl.origin;
   const apiPath = `${scopeUrl.pathname}${API_PREFIX}`;
   const routeRules = config.routes.map((r) => ({ ...r, re: new RegExp(r.pattern) }));
+  const variantPatterns = new Map<RouteRules, RegExp>(routeRules.flatMap((r) => (r.variants ? [[r, new RegExp(r.variants.pattern)] as const] : [])));
   const fallbackCacheName = `${config.cacheName}-fallback`;
   const fallbackUrl = config.fallbackImage ? new URL(config.fallbackImage, scopeUrl).href : null;
 
@@ -138,6 +140,11 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
       if (Date.now() - lastMaintenanceAt >= config.sweepIntervalSeconds * 1000) event.waitUntil(maintenance());
     },
     fallback: fallbackUrl ? async () => (await caches.open(fallbackCacheName)).match(fallbackUrl) : undefined,
+    // Offline, a missing size of an image answered by a cached one (routes[].variants).
+    variant: async (_request, url) => {
+      const re = variantPatterns.get(rulesFor(url));
+      return re ? findVariant(cache, cacheKey(url), re) : undefined;
+    },
     plugins,
   });
 
