@@ -14,6 +14,8 @@
  *   taken over, with `detail.registration`.
  */
 
+import { PROTOCOL, type CaptureMessage } from '../sw/protocol.ts';
+
 /** Dispatched on `window` once the page is controlled by a service worker. */
 export const CONTROLLED_EVENT = 'sw-image-cache:controlled';
 
@@ -70,6 +72,68 @@ export interface RegisterOptions {
    * @default true
    */
   retryFailedImages?: boolean;
+  /**
+   * Once the page is controlled (the first visit's `controllerchange`, or already on load), send
+   * the worker the image URLs the document loaded without it ({@link loadedImageUrls}), after the
+   * window's `load` event, so that it stores them (the worker's `captureLoadedImages`): a first
+   * visit then works offline and is a hit on the next visit. The worker fetches them with
+   * `cache: 'force-cache'`, from the HTTP cache when the responses allow (no second download), and
+   * skips what it has. Costs one message.
+   * @default true
+   */
+  captureLoadedImages?: boolean;
+}
+
+/** Resource Timing initiator types of image loads (`<img>`, `<picture>`, `new Image()`, CSS images, SVG `<image>`). */
+const IMAGE_INITIATORS = new Set(['img', 'image', 'css', 'imageset']);
+
+/**
+ * The image URLs this document has loaded or is loading, absolute, fragment removed, deduplicated,
+ * `http(s)` only: the
+ * [Resource Timing](https://developer.mozilla.org/en-US/docs/Web/API/PerformanceResourceTiming)
+ * entries whose `initiatorType` is an image load (`img`, `image`, `css`; a CSS entry whose
+ * `contentType`, where the browser reports it, is not `image/*` is left out: a font), and the
+ * `currentSrc` of every `document.images` (the candidate the browser chose from `srcset` or
+ * `<picture>`, also for images still loading). The worker decides which it stores (its routes).
+ * Resource Timing keeps 250 entries unless the page enlarged the buffer
+ * (`performance.setResourceTimingBufferSize`); `<img>` elements are covered regardless.
+ */
+export function loadedImageUrls(): string[] {
+  const urls = new Set<string>();
+  const add = (href: string): void => {
+    if (!href) return;
+    try {
+      const url = new URL(href, document.baseURI);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+      url.hash = '';
+      urls.add(url.href);
+    } catch {
+      // not a URL: nothing to capture
+    }
+  };
+  if (typeof performance !== 'undefined' && typeof performance.getEntriesByType === 'function') {
+    for (const e of performance.getEntriesByType('resource') as Array<PerformanceResourceTiming & { contentType?: string; responseStatus?: number }>) {
+      if (!IMAGE_INITIATORS.has(e.initiatorType)) continue;
+      if (e.contentType && !e.contentType.startsWith('image/')) continue;
+      if (e.responseStatus && e.responseStatus >= 300) continue;
+      add(e.name);
+    }
+  }
+  for (const img of Array.from(document.images)) add(img.currentSrc || img.src);
+  return [...urls];
+}
+
+/**
+ * Sends `worker` the {@link loadedImageUrls} of this document, once it has loaded (a capture
+ * message of the page protocol, `{ protocol, type: 'capture', urls }`; fire and forget).
+ */
+export function sendLoadedImages(worker: ServiceWorker): void {
+  const send = (): void => {
+    const urls = loadedImageUrls();
+    if (urls.length > 0) worker.postMessage({ protocol: PROTOCOL, type: 'capture', urls } satisfies CaptureMessage);
+  };
+  if (document.readyState === 'complete') send();
+  else window.addEventListener('load', () => send(), { once: true });
 }
 
 /** Marks an image already retried by {@link installImageRetry}. */
@@ -176,7 +240,7 @@ function safely(callback: () => void): void {
 export async function registerImageCache(
   options: RegisterOptions = {},
 ): Promise<ServiceWorkerRegistration | undefined> {
-  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled, retryFailedImages = true } = options;
+  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled, retryFailedImages = true, captureLoadedImages = true } = options;
 
   if (
     typeof navigator === 'undefined' ||
@@ -203,6 +267,10 @@ export async function registerImageCache(
     hadController = true;
     if (controlled) return;
     controlled = true;
+    if (captureLoadedImages && typeof document !== 'undefined' && container.controller) {
+      const controller = container.controller;
+      safely(() => sendLoadedImages(controller));
+    }
     if (onControlled) safely(onControlled);
     dispatch(CONTROLLED_EVENT, { registration });
   };

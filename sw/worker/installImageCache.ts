@@ -9,6 +9,7 @@ import { createPolicy } from '../policy/createPolicy.ts';
 import { cacheKey, ImageCache } from '../storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
 import { precacheImages, type WarmupReport } from '../warmup/precache.ts';
+import { LoadedImageCapture } from './capture.ts';
 import { resolveInstallOptions, type InstallImageCacheOptions } from './options.ts';
 import { findVariant } from './variants.ts';
 
@@ -106,7 +107,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   const rulesFor = (url: URL | string): RouteRules => {
     const href = String(url);
     for (const r of routeRules) if (r.re.test(href)) return r;
-    return { maxAgeSeconds: config.maxAgeSeconds };
+    return { maxAgeSeconds: config.maxAgeSeconds, maxAgeJitter: config.maxAgeJitter, staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds, freshness: config.freshness };
   };
 
   /**
@@ -147,11 +148,14 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     plugins,
   });
 
+  // Images a page loaded before this worker controlled it (captureLoadedImages, issue 11).
+  const capture = config.captureLoadedImages ? new LoadedImageCapture({ cache, strategy, config, origin }) : null;
+
   const api: ApiContext = {
     cache,
-    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped }),
+    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped, capture: capture?.totals ?? null }),
     health: () => healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null),
-    maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+    maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
   };
 
   // ----- lifecycle -----------------------------------------------------------------------------
@@ -171,7 +175,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
         warmup = await precacheImages(cache, manifest, {
           concurrency: config.warmup.concurrency,
           retries: config.warmup.retries,
-          maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+          maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
         }).catch((e: unknown) => {
           errors.add(Date.now(), 'warmup', String(e));
           return null;
@@ -202,6 +206,10 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   self.addEventListener('message', (event) => {
     const source = event.source as Client | null;
     if (!source || new URL(source.url).origin !== origin) return;
+    if (LoadedImageCapture.isCaptureMessage(event.data)) {
+      if (capture) event.waitUntil(capture.run(event.data).then((r) => event.ports[0]?.postMessage(r)));
+      return;
+    }
     const handled = handleMessage(api, event.data, event.ports[0], source.url);
     if (handled) event.waitUntil(handled);
   });
