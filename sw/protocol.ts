@@ -145,6 +145,8 @@ export interface HealthReport {
   warmup: Record<string, unknown> | null;
   /** When this report was made, ms since epoch. */
   at: number;
+  /** Which transcode targets the engine could encode (`routes[].transcode`), when a worker reports it. */
+  transcode?: { encoders: Record<string, 'supported' | 'unsupported'> };
 }
 
 /** Result of a batch warm-up (`client.warm(urls)`). */

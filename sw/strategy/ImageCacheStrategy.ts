@@ -6,6 +6,8 @@ import { declaredLength, whyNotStorable } from '../storage/storable.ts';
 import { cacheStatus, CACHE_STATUS_NAME, HIT_CACHE_STATUS, withCacheStatus } from './cacheStatus.ts';
 import { hasHopByHop, isNullBodyStatus, whyPassThrough } from './http.ts';
 import { PluginRunner } from './plugins.ts';
+import type { TranscodeInput } from '../transcode/Transcoder.ts';
+import type { ResolvedTranscodeOptions } from '../transcode/TranscodeOptions.ts';
 import { expiresHeaderValue } from './storedHeaders.ts';
 import { VARY_HEADER, varyMatches, varyRecord } from './vary.ts';
 
@@ -25,6 +27,8 @@ export interface RouteRules {
   staleWhileRevalidateSeconds?: Seconds;
   /** `"response"`: lifetimes from the response's `Cache-Control: max-age` / `Expires`, capped by `maxAgeSeconds`. @default "config" */
   freshness?: 'config' | 'response';
+  /** Re-encode stored bodies (see `sw/transcode/`); needs the strategy's `transformBody`. @default none */
+  transcode?: ResolvedTranscodeOptions;
 }
 
 /** Options of an {@link ImageCacheStrategy}. */
@@ -53,6 +57,11 @@ export interface ImageCacheStrategyOptions {
   plugins?: WorkboxPlugin[];
   /** Random source for `maxAgeJitter`: uniform in [0, 1). Inject a fixed one in tests. @default Math.random */
   random?: () => number;
+  /**
+   * Rewrites a read body before it is stored (in `event.waitUntil`, after the page got the
+   * original): the route's `transcode` (`Transcoder.transform`). Must not reject. @default none
+   */
+  transformBody?: (input: TranscodeInput, rules: RouteRules) => Promise<TranscodeInput>;
 }
 
 /**
@@ -177,6 +186,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #afterResponse?: (event: ExtendableEvent) => void;
   readonly #plugins: PluginRunner;
   readonly #random: () => number;
+  readonly #transformBody?: (input: TranscodeInput, rules: RouteRules) => Promise<TranscodeInput>;
   /** The shared network request per cache key, while followers may still join it. */
   readonly #inflight = new Map<string, Flight>();
 
@@ -190,6 +200,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     this.#afterResponse = options.afterResponse;
     this.#plugins = new PluginRunner(options.plugins ?? []);
     this.#random = options.random ?? Math.random;
+    this.#transformBody = options.transformBody;
   }
 
   /**
@@ -517,8 +528,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
 
   /** Reads the body to store and hands it to the cache (bytes come from the body read). */
   async #store(request: Request, key: string, response: Response, rules: RouteRules, replaces?: 'expire'): Promise<PutResult> {
-    const body = await response.arrayBuffer();
+    let body = await response.arrayBuffer();
     let headers = response.headers;
+    if (this.#transformBody && rules.transcode) ({ body, headers } = await this.#transformBody({ type: response.type, body, headers }, rules));
     const vary = varyRecord(request, headers);
     if (vary !== null) {
       headers = new Headers(headers);

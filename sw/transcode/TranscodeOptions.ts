@@ -62,8 +62,9 @@ export function parseTranscodeOptions(value: unknown, key: string): ResolvedTran
     if (typeof n !== 'number' || !Number.isFinite(n) || !ok(n)) fail(`${key}.${k}`, `must be ${what}, got ${JSON.stringify(n)}`);
     return n;
   };
-  const quality = num('quality', (n) => n >= 0 && n < 1, 'a fraction from 0 to 1, below 1 (e.g. 0.8; use lossless: true for lossless)');
-  if (lossless && quality !== undefined) fail(`${key}.quality`, 'cannot be combined with lossless: true');
+  // `quality: 1` with `lossless: true` is the resolved form itself (the worker resolves the build's output again).
+  const quality = num('quality', (n) => (n >= 0 && n < 1) || (lossless && n === 1), 'a fraction from 0 to 1, below 1 (e.g. 0.8; use lossless: true for lossless)');
+  if (lossless && quality !== undefined && quality !== 1) fail(`${key}.quality`, 'cannot be combined with lossless: true');
   const minSavingsRatio = num('minSavingsRatio', (n) => n >= 0 && n < 1, 'a fraction from 0 to 1, below 1 (e.g. 0.1 for 10 %)');
   const maxPixels = num('maxPixels', (n) => Number.isInteger(n) && n >= 1, 'an integer number of pixels ≥ 1');
   return {

@@ -12,6 +12,7 @@ import { sniffImage } from './sniffImage.ts';
  * - `no-encoder`: the engine cannot encode the target (`convertToBlob` returned another type);
  * - `decode-failed` / `encode-failed`: `createImageBitmap` or `convertToBlob` rejected;
  * - `not-identical`: lossless was asked but the re-decoded pixels differ;
+ * - `low-fidelity`: a lossy result scored below {@link MIN_LOSSY_SSIM} against the original;
  * - `no-savings`: the result was not at least `minSavingsRatio` smaller.
  */
 export type TranscodeSkipReason =
@@ -25,6 +26,7 @@ export type TranscodeSkipReason =
   | 'decode-failed'
   | 'encode-failed'
   | 'not-identical'
+  | 'low-fidelity'
   | 'no-savings';
 
 /** The pre-decode verdict: skip with a reason, or go ahead with the sniffed source type and pixel count. */
@@ -67,3 +69,9 @@ export function decideTranscode(
 export function worthStoring(originalBytes: number, encodedBytes: number, minSavingsRatio: number): boolean {
   return encodedBytes < originalBytes && encodedBytes <= originalBytes * (1 - minSavingsRatio);
 }
+
+/**
+ * Fidelity floor of lossy re-encodings: the mean SSIM (see `ssim.ts`) of the re-decoded result
+ * against the original's pixels must be at least this, else the original is stored (`low-fidelity`).
+ */
+export const MIN_LOSSY_SSIM = 0.98;

@@ -5,6 +5,7 @@ import { Route, registerRoute } from 'workbox-routing';
 import { API_PREFIX, handleApiRequest, handleMessage, type ApiContext } from '../api/endpoints.ts';
 import { EventBroadcaster } from '../api/EventBroadcaster.ts';
 import { ErrorLog, healthReport } from '../api/Health.ts';
+import { Transcoder } from '../transcode/Transcoder.ts';
 import { createPolicy } from '../policy/createPolicy.ts';
 import { cacheKey, ImageCache } from '../storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
@@ -73,6 +74,12 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   const fallbackUrl = config.fallbackImage ? new URL(config.fallbackImage, scopeUrl).href : null;
 
   const errors = new ErrorLog();
+  // Per-route re-encoding of stored images (routes[].transcode, issue 14).
+  const transcoder = new Transcoder({
+    onUnsupported(type) {
+      if (process.env.NODE_ENV !== 'production') logger.warn(`this engine cannot encode ${type}: originals are stored (transcode)`);
+    },
+  });
   const broadcaster = new EventBroadcaster();
   let warmup: WarmupReport | null = null;
   let lastMaintenanceAt = Number.NEGATIVE_INFINITY;
@@ -146,6 +153,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
       return re ? findVariant(cache, cacheKey(url), re) : undefined;
     },
     plugins,
+    transformBody: (input, rules) => transcoder.transform(input, rules.transcode),
   });
 
   // Images a page loaded before this worker controlled it (captureLoadedImages, issue 11).
@@ -153,8 +161,8 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
 
   const api: ApiContext = {
     cache,
-    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped, capture: capture?.totals ?? null }),
-    health: () => healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null),
+    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped, capture: capture?.totals ?? null, transcode: transcoder.stats }),
+    health: async () => ({ ...(await healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null)), transcode: transcoder.health }),
     maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
   };
 

@@ -97,7 +97,11 @@ describe('transcode option', () => {
     const config = resolveConfig({ maxBytes: 1000, routes: [{ pattern: 'x', transcode: { to: 'image/webp' } }, { pattern: 'y' }] });
     expect(config.routes[0]!.transcode).toEqual({ to: 'image/webp', lossless: false, quality: 0.8, minSavingsRatio: 0.1, maxPixels: 16_000_000 });
     expect(config.routes[1]!.transcode).toBeUndefined();
-    expect(parseTranscodeOptions({ to: 'image/webp', lossless: true }, 'k').quality).toBe(1);
+    const lossless = parseTranscodeOptions({ to: 'image/webp', lossless: true }, 'k');
+    expect(lossless.quality).toBe(1);
+    // The worker resolves the build's resolved config again: resolving is idempotent.
+    expect(parseTranscodeOptions(lossless, 'k')).toEqual(lossless);
+    expect(resolveConfig(config).routes).toEqual(config.routes);
   });
   it('namesTheBadKey', () => {
     const bad: Array<[unknown, string]> = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ssim } from '../../helpers/ssim.ts';
+import { ssim } from '../../../sw/transcode/ssim.ts';
 
 /** A 32×32 RGBA gradient with some texture. */
 function gradient(): Uint8Array {
