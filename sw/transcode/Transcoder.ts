@@ -28,7 +28,7 @@ export interface TranscodeHealth {
   encoders: Record<string, 'supported' | 'unsupported'>;
 }
 
-/** What {@link Transcoder.transform} reads and returns: a read body and its headers. */
+/** What `Transcoder.transform` reads and returns: a read body and its headers. */
 export interface TranscodeInput {
   /** `Response.type`; an opaque response is never touched. */
   type: ResponseType;

@@ -12,7 +12,7 @@ import { sniffImage } from './sniffImage.ts';
  * - `no-encoder`: the engine cannot encode the target (`convertToBlob` returned another type);
  * - `decode-failed` / `encode-failed`: `createImageBitmap` or `convertToBlob` rejected;
  * - `not-identical`: lossless was asked but the re-decoded pixels differ;
- * - `low-fidelity`: a lossy result scored below {@link MIN_LOSSY_SSIM} against the original;
+ * - `low-fidelity`: a lossy result scored below `MIN_LOSSY_SSIM` (0.98) against the original;
  * - `no-savings`: the result was not at least `minSavingsRatio` smaller.
  */
 export type TranscodeSkipReason =

@@ -35,3 +35,6 @@ export type { EntryRecord, PersistedMeta, PersistedStats } from '../storage/Entr
 export type { NotStorableReason } from '../storage/storable.ts';
 export type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 export type { PolicyName } from '../policy/policyNames.ts';
+export type { TranscodeOptions, ResolvedTranscodeOptions } from '../transcode/TranscodeOptions.ts';
+export type { TranscodeInput, TranscodeStats, TranscodeHealth } from '../transcode/Transcoder.ts';
+export type { TranscodeSkipReason } from '../transcode/decideTranscode.ts';
