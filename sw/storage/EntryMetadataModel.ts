@@ -164,6 +164,11 @@ export class EntryMetadataModel implements MetadataStore {
     return (await this.db()).get(ENTRIES_STORE, url);
   }
 
+  /** URLs whose `expiresAt` ≤ `atOrBeforeMs`, from the `expiresAt` index (one `getAllKeys` request); see {@link MetadataStore.expiredUrls}. */
+  async expiredUrls(atOrBeforeMs: Milliseconds): Promise<string[]> {
+    return (await this.db()).getAllKeysFromIndex(ENTRIES_STORE, 'expiresAt', IDBKeyRange.upperBound(atOrBeforeMs));
+  }
+
   /** Writes (inserts or replaces) records in one transaction. */
   async putMany(records: readonly EntryRecord[]): Promise<void> {
     if (records.length === 0) return;

@@ -53,7 +53,8 @@
  * accuracy, not consistency. A mutation stuck longer than `mutationTimeLimitMs` is abandoned: the
  * queue moves on, the IndexedDB connection is reopened, the error is reported, recovery reruns.
  *
- * Schema: DB_VERSION 2 (see EntryMetadataModel for the upgrade steps).
+ * Schema: DB_VERSION 2 (see EntryMetadataModel for the upgrade steps); the sweep reads the
+ * `expiresAt` index (present since v1), never all records.
  */
 import { ImageCacheError } from '../errors/ImageCacheError.ts';
 import { LruPolicy } from '../policy/LruPolicy.ts';
@@ -410,7 +411,7 @@ export class ImageCache {
     if (!isFresh(entry.expiresAt, this.now())) {
       this.#events.count('misses');
       this.#events.count('stale');
-      this.#events.emit({ type: 'miss', url: key, stale: true });
+      if (this.#events.listening) this.#events.emit({ type: 'miss', url: key, stale: true });
       return { result: 'stale', response, entry };
     }
     if (this.#memory && entry.bytes <= this.#memory.maxEntryBytes) {
@@ -447,7 +448,7 @@ export class ImageCache {
       setTimeout(() => void this.ready().catch(() => undefined /* reported by #startRecovery */), 0);
       this.#events.count('hits');
       const bytes = Number(early.headers.get('content-length')) || 0;
-      this.#events.emit({ type: 'hit', url: key, bytes });
+      if (this.#events.listening) this.#events.emit({ type: 'hit', url: key, bytes });
       return { result: 'hit', response: early, entry: { storedAt: Math.min(storedAt, now), expiresAt, bytes } };
     }
     if (!early && now - this.#readyFailedAt >= ImageCache.RETRY_AFTER_FAILURE_MS) {
@@ -470,7 +471,7 @@ export class ImageCache {
 
   #miss(key: string): LookupResult {
     this.#events.count('misses');
-    this.#events.emit({ type: 'miss', url: key, stale: false });
+    if (this.#events.listening) this.#events.emit({ type: 'miss', url: key, stale: false });
     return { result: 'miss' };
   }
 
@@ -507,7 +508,7 @@ export class ImageCache {
   #hit(key: string, entry: EntryRecord, response: Response): LookupResult {
     this.#table.touch(key, this.now());
     this.#events.count('hits');
-    this.#events.emit({ type: 'hit', url: key, bytes: entry.bytes });
+    if (this.#events.listening) this.#events.emit({ type: 'hit', url: key, bytes: entry.bytes });
     return { result: 'hit', response, entry };
   }
 
@@ -684,14 +685,21 @@ export class ImageCache {
     });
   }
 
-  /** Deletes every entry (records and bodies). Statistics counters are kept. The documented way for a page to clear (`client.clear()`). */
+  /**
+   * Deletes every entry (records and bodies). Statistics counters are kept. The documented way for
+   * a page to clear (`client.clear()`). Emits one `cleared` event (`entries` removed and their
+   * `bytes`), never one event per entry: cost O(1) in events and two store operations (one
+   * IndexedDB `clear`, one `caches.delete`), whatever the number of entries.
+   */
   async clear(): Promise<void> {
     await this.ready();
     await this.#queue.run('clear', async () => {
-      const removed = this.#table.dropAll();
+      const entries = this.#table.index.size;
+      const bytes = this.#table.index.bytes;
+      this.#table.dropAll();
       await this.#metadata.clear();
       await this.#bodies.clear();
-      for (const r of removed) this.#events.emit({ type: 'evicted', url: r.url, bytes: r.bytes, reason: 'delete' });
+      this.#events.emit({ type: 'cleared', entries, bytes });
     });
   }
 
@@ -699,19 +707,29 @@ export class ImageCache {
    * Periodic maintenance of the entries: reconciles with a cache the page deleted, and removes
    * every stale entry past its grace period (`maxStaleSeconds` after `expiresAt`; reason `expire`,
    * counted in `expirations`). Stale entries within their grace period are kept.
-   * Resolves with how many entries expired. Cost: O(n) over the in-memory records.
+   * Resolves with how many entries expired.
+   *
+   * Cost: one read of the IndexedDB `expiresAt` index (the candidates: records with `expiresAt` at
+   * or before `now − maxStaleSeconds`), then one record delete and one body delete per expired
+   * entry; it never walks all entries. Each candidate is checked against the record held in
+   * memory (the truth while the worker runs). A record whose `expiresAt` was lowered in memory
+   * (clock sanity) but not yet written behind is found by the sweep after that write.
+   * `maxStaleSeconds: 0` keeps stale entries until evicted: nothing is read.
    */
   async sweep(): Promise<number> {
     await this.ready();
     return this.#queue.run('sweep', async () => {
       await this.#reconcileDeletedCache();
+      if (!(this.maxStaleSeconds > 0) || this.#table.index.size === 0) return 0;
       const now = this.now();
-      const expired: string[] = [];
-      for (const r of this.#table.records.values()) {
-        if (r.state === 'committed' && isPastStaleGrace(r.expiresAt, now, this.maxStaleSeconds)) expired.push(r.url);
+      let expired = 0;
+      for (const key of await this.#metadata.expiredUrls(now - this.maxStaleSeconds * 1000)) {
+        const r = this.#table.committed(key);
+        if (!r || !isPastStaleGrace(r.expiresAt, now, this.maxStaleSeconds)) continue;
+        await this.#table.deleteStored(key, 'expire');
+        expired++;
       }
-      for (const key of expired) await this.#table.deleteStored(key, 'expire');
-      return expired.length;
+      return expired;
     });
   }
 

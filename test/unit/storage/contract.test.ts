@@ -113,6 +113,20 @@ describe.each(metadataStores)('MetadataStore contract: %s', (_name, make) => {
     expect((await store.get(u('a')))!.expiresAt).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('expiredUrlsListsOnlyRecordsExpiringAtOrBeforeTheBoundInExpiryOrder', async () => {
+    const store = make();
+    await store.putMany([
+      record('late', { expiresAt: 5000 }),
+      record('early', { expiresAt: 2000 }),
+      record('edge', { expiresAt: 3000 }),
+      record('after', { expiresAt: 3001 }),
+      record('never', { expiresAt: Number.POSITIVE_INFINITY }),
+    ]);
+    expect(await store.expiredUrls(3000)).toEqual([u('early'), u('edge')]);
+    expect(await store.expiredUrls(1999)).toEqual([]);
+    expect(await store.expiredUrls(Number.MAX_SAFE_INTEGER)).toEqual([u('early'), u('edge'), u('after'), u('late')]);
+  });
+
   it('replaceDeletesVictimsAndWritesTheRecord', async () => {
     const store = make();
     await store.putMany([record('a'), record('b'), record('c')]);
