@@ -98,6 +98,15 @@ export interface CacheStats {
   stored: number;
   /** Responses passed through without being stored. */
   bypassed: number;
+  /**
+   * Responses served but not stored because the bodies waiting to be stored had reached
+   * `maxPendingBytes` (`Cache-Status: …; detail=busy`); also counted in `bypassed`.
+   */
+  busyBypasses: number;
+  /** Bytes of bodies held in worker memory waiting to be stored, now (≤ `maxPendingBytes`). */
+  pendingBytes: number;
+  /** The bound on {@link CacheStats.pendingBytes}, in bytes. */
+  maxPendingBytes: number;
   /** Misses that shared another request's fetch. */
   collapsed: number;
   /** Lookups that found a stale (expired) entry. */

@@ -33,6 +33,7 @@ export const ZERO_STATS: PersistedStats = {
   collapsed: 0,
   stale: 0,
   errors: 0,
+  busyBypasses: 0,
 };
 
 /** The event bus and counters. @internal */

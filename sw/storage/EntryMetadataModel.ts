@@ -61,6 +61,8 @@ export interface PersistedStats {
   collapsed: number;
   stale: number;
   errors: number;
+  /** Responses served but not stored because `maxPendingBytes` was reached (absent in records written before it existed). */
+  busyBypasses: number;
 }
 
 interface ImageCacheDB extends DBSchema {

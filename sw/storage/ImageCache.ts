@@ -143,6 +143,14 @@ export interface ImageCacheOptions {
    * @default 0 (off)
    */
   memoryTierBytes?: Bytes;
+  /**
+   * Most bytes of bodies held in worker memory while they wait to be stored (read, queued or
+   * being written), in bytes: {@link ImageCache.pendingBytes} never exceeds it. A put that would
+   * take the sum past it is not stored (reason `busy`, counted in `busyBypasses` and `bypassed`);
+   * a body larger than it is never stored. Bounds memory during a burst of large misses.
+   * @default 33554432 (32 MiB)
+   */
+  maxPendingBytes?: Bytes;
 }
 
 /** Statistics of one cache; see {@link CacheStats}. */
@@ -207,6 +215,9 @@ export class ImageCache {
   readonly #write: WriteContext;
   readonly #maxAgeSecondsFor: (record: { url: string; storedAt: Milliseconds; expiresAt: Milliseconds }) => Seconds;
   readonly #budget: Bytes;
+  /** The bound on {@link ImageCache.pendingBytes} ({@link ImageCacheOptions.maxPendingBytes}), in bytes. */
+  readonly maxPendingBytes: Bytes;
+  #pendingBytes: Bytes = 0;
   #ready: Promise<RecoveryReport> | null = null;
   #lastRecovery: RecoveryReport | null = null;
   /** Whether the in-memory index reflects the stores (false until recovery has run, and during one). */
@@ -248,6 +259,8 @@ export class ImageCache {
       { metadata: this.#metadata, bodies: this.#bodies, events: this.#events, memory: this.#memory, writeBehind: this.#writeBehind },
     );
     this.#budget = options.maxBytes;
+    this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
+    if (!(this.maxPendingBytes > 0)) throw new RangeError(`maxPendingBytes must be > 0 bytes, got ${this.maxPendingBytes}`);
     this.#queue = new MutationQueue({
       timeLimitMs: options.mutationTimeLimitMs ?? 10_000,
       onTimeout: (label, error) => this.#onStuck(label, error),
@@ -280,6 +293,34 @@ export class ImageCache {
   /** Largest body stored in bytes, as in force (lower than configured while the quota clamps the budget). */
   get maxEntryBytes(): Bytes {
     return this.#table.index.maxEntryBytes;
+  }
+
+  /** Bytes of bodies held in worker memory waiting to be stored (read, queued or being written); ≤ {@link ImageCache.maxPendingBytes}. */
+  get pendingBytes(): Bytes {
+    return this.#pendingBytes;
+  }
+
+  /**
+   * Holds `bytes` of the pending-body budget for a body about to be read and stored (the route
+   * handler holds a response's declared `Content-Length` before it answers, so it can say
+   * `detail=busy` at once). Returns `false`, and counts a busy bypass, when the bodies already
+   * waiting plus `bytes` would exceed {@link ImageCache.maxPendingBytes}: do not store that body.
+   * Pass the held bytes as `pendingHeldBytes` to the put, which releases them once it settles;
+   * release them yourself with {@link ImageCache.releasePending} if the put never happens.
+   * @param bytes The body's length in bytes.
+   */
+  holdPending(bytes: Bytes): boolean {
+    if (this.#pendingBytes + bytes > this.maxPendingBytes) {
+      this.#events.count('busyBypasses');
+      return false;
+    }
+    this.#pendingBytes += bytes;
+    return true;
+  }
+
+  /** Gives back bytes held with {@link ImageCache.holdPending} for a body that will not be put. */
+  releasePending(bytes: Bytes): void {
+    this.#pendingBytes = Math.max(0, this.#pendingBytes - bytes);
   }
 
   /** Whether the entry index is loaded in this worker (false before recovery and while IndexedDB is unavailable). */
@@ -579,6 +620,8 @@ export class ImageCache {
       maxStaleSeconds: this.maxStaleSeconds,
       policy: index.policy.name,
       memoryTier: this.#memory ? this.#memory.stats() : null,
+      pendingBytes: this.#pendingBytes,
+      maxPendingBytes: this.maxPendingBytes,
     };
   }
 
@@ -589,7 +632,9 @@ export class ImageCache {
    * Stores a network response for `url` if it is storable, replacing an existing entry (its bytes
    * are re-accounted). Reads the whole body first: bytes are counted from the body, never from
    * `Content-Length`. Never throws for a bad response: the result says why it was not stored.
-   * Rejects only when the index cannot load.
+   * Rejects only when the index cannot load. A body with a declared `Content-Length` is not read
+   * when the bodies waiting to be stored leave no room for it (`busy`, see
+   * {@link ImageCacheOptions.maxPendingBytes}).
    * @param url The request URL (its fragment is dropped).
    * @param response A response whose body has not been read; it is consumed.
    * @returns What was done, with evicted URLs.
@@ -602,10 +647,20 @@ export class ImageCache {
       void response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
       return notStored(this.#table, reason);
     }
+    const declared = declaredLength(response.headers);
+    if (declared !== null && !(options.pendingHeldBytes ?? 0)) {
+      if (!this.holdPending(declared)) {
+        void response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
+        this.#events.count('bypassed');
+        return notStored(this.#table, 'busy');
+      }
+      options = { ...options, pendingHeldBytes: declared };
+    }
     let body: ArrayBuffer;
     try {
       body = await response.arrayBuffer();
     } catch (e) {
+      this.releasePending(options.pendingHeldBytes ?? 0);
       this.#events.error(key, 'read-body', e);
       return notStored(this.#table, 'write-failed');
     }
@@ -617,7 +672,9 @@ export class ImageCache {
    * for the store and for collapsed followers). Makes every check {@link ImageCache.put} makes:
    * status and headers (`whyNotStorable` (`sw/storage/storable.ts`)), then what only the read body can tell (empty,
    * length against `Content-Length`, `maxEntryBytes`). A response that is not stored counts as
-   * bypassed. Never rejects: the result says why it was not stored.
+   * bypassed. Never rejects: the result says why it was not stored. The body counts against
+   * {@link ImageCacheOptions.maxPendingBytes} until its write settles (`busy` when there is no
+   * room, unless the caller held its bytes: `pendingHeldBytes`).
    */
   putBuffered(url: string, response: BufferedResponse, options: PutOptions = {}): Promise<PutResult> {
     return this.#putRead(cacheKey(url), response, options);
@@ -637,11 +694,22 @@ export class ImageCache {
           : !this.#table.index.admissible(body.byteLength)
             ? 'too-large'
             : null);
+    const held = options.pendingHeldBytes ?? 0;
     if (rejected) {
+      this.releasePending(held);
       this.#events.count('bypassed');
       return Promise.resolve(notStored(this.#table, rejected));
     }
-    return this.#queued('put', key, () => writeEntry(this.#write, key, body, headers, options));
+    // The body waits in memory until its write settles: it counts against maxPendingBytes meanwhile.
+    let holding = held;
+    if (holding === 0) {
+      if (!this.holdPending(body.byteLength)) {
+        this.#events.count('bypassed');
+        return Promise.resolve(notStored(this.#table, 'busy'));
+      }
+      holding = body.byteLength;
+    }
+    return this.#queued('put', key, () => writeEntry(this.#write, key, body, headers, options)).finally(() => this.releasePending(holding));
   }
 
   /**

@@ -431,6 +431,14 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         if (!reason) toStore = chosen;
       }
     }
+    // Bounded memory: a body of known length is stored only if the bodies waiting to be stored
+    // leave room for it (maxPendingBytes); otherwise it is served, not stored (`detail=busy`).
+    const declared = reason ? null : declaredLength((toStore ?? response).headers);
+    let held = 0;
+    if (declared !== null) {
+      if (this.#cache.holdPending(declared)) held = declared;
+      else reason = 'busy';
+    }
     // The spare: never read, teed once per follower. Taken before the page's copy reads the body.
     const spare = response.clone();
     lead.resolve({ kind: 'response', spare, request: ctx.request, ...(reason ? { detail: reason } : {}) });
@@ -443,22 +451,31 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, detail: reason }), { timing: this.#timing(ctx, desc) });
     }
     const forStore = toStore ?? response.clone();
-    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, replaces).finally(lead.end), 'store');
+    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, held, replaces).finally(lead.end), 'store');
     // `stored` only when the length is known to fit; an unknown length may still turn out too large.
-    const stored = declaredLength((toStore ?? response).headers) !== null;
+    const stored = declared !== null;
     return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, stored }), { timing: this.#timing(ctx, desc) });
   }
 
-  /** Reads the body to store and hands it to the cache (bytes come from the body read). */
-  async #store(request: Request, key: string, response: Response, rules: RouteRules, replaces?: 'expire'): Promise<void> {
-    const body = await response.arrayBuffer();
+  /**
+   * Reads the body to store and hands it to the cache (bytes come from the body read).
+   * @param held Bytes of `maxPendingBytes` held for this body (its declared length), or 0.
+   */
+  async #store(request: Request, key: string, response: Response, rules: RouteRules, held: number, replaces?: 'expire'): Promise<void> {
+    let body: ArrayBuffer;
+    try {
+      body = await response.arrayBuffer();
+    } catch (e) {
+      this.#cache.releasePending(held);
+      throw e;
+    }
     let headers = response.headers;
     const vary = varyRecord(request, headers);
     if (vary !== null) {
       headers = new Headers(headers);
       headers.set(VARY_HEADER, vary);
     }
-    await this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: rules.maxAgeSeconds, replaces });
+    await this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: rules.maxAgeSeconds, replaces, pendingHeldBytes: held });
   }
 
   async #revalidate(
