@@ -14,6 +14,8 @@
  *   taken over, with `detail.registration`.
  */
 
+import { PROTOCOL, type CaptureMessage } from '../sw/protocol.ts';
+
 /** Dispatched on `window` once the page is controlled by a service worker. */
 export const CONTROLLED_EVENT = 'sw-image-cache:controlled';
 
@@ -64,9 +66,74 @@ export interface RegisterOptions {
    * controlled. The browser fails the requests a worker was handling when it is stopped or
    * crashes (Chromium does not fall back to the network); the retry reaches the restarted worker,
    * which serves it from cache or network. A genuinely broken image costs one extra request.
+   * Never retried: an image that failed while the browser is offline (`navigator.onLine` false),
+   * and one the worker answered as "offline and not cached" (`504` with `Server-Timing:
+   * sw-image-cache;desc="offline"`, read through Resource Timing): a retry could only fail again.
    * @default true
    */
   retryFailedImages?: boolean;
+  /**
+   * Once the page is controlled (the first visit's `controllerchange`, or already on load), send
+   * the worker the image URLs the document loaded without it ({@link loadedImageUrls}), after the
+   * window's `load` event, so that it stores them (the worker's `captureLoadedImages`): a first
+   * visit then works offline and is a hit on the next visit. The worker fetches them with
+   * `cache: 'force-cache'`, from the HTTP cache when the responses allow (no second download), and
+   * skips what it has. Costs one message.
+   * @default true
+   */
+  captureLoadedImages?: boolean;
+}
+
+/** Resource Timing initiator types of image loads (`<img>`, `<picture>`, `new Image()`, CSS images, SVG `<image>`). */
+const IMAGE_INITIATORS = new Set(['img', 'image', 'css', 'imageset']);
+
+/**
+ * The image URLs this document has loaded or is loading, absolute, fragment removed, deduplicated,
+ * `http(s)` only: the
+ * [Resource Timing](https://developer.mozilla.org/en-US/docs/Web/API/PerformanceResourceTiming)
+ * entries whose `initiatorType` is an image load (`img`, `image`, `css`; a CSS entry whose
+ * `contentType`, where the browser reports it, is not `image/*` is left out: a font), and the
+ * `currentSrc` of every `document.images` (the candidate the browser chose from `srcset` or
+ * `<picture>`, also for images still loading). The worker decides which it stores (its routes).
+ * Resource Timing keeps 250 entries unless the page enlarged the buffer
+ * (`performance.setResourceTimingBufferSize`); `<img>` elements are covered regardless.
+ */
+export function loadedImageUrls(): string[] {
+  const urls = new Set<string>();
+  const add = (href: string): void => {
+    if (!href) return;
+    try {
+      const url = new URL(href, document.baseURI);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+      url.hash = '';
+      urls.add(url.href);
+    } catch {
+      // not a URL: nothing to capture
+    }
+  };
+  if (typeof performance !== 'undefined' && typeof performance.getEntriesByType === 'function') {
+    for (const e of performance.getEntriesByType('resource') as Array<PerformanceResourceTiming & { contentType?: string; responseStatus?: number }>) {
+      if (!IMAGE_INITIATORS.has(e.initiatorType)) continue;
+      if (e.contentType && !e.contentType.startsWith('image/')) continue;
+      if (e.responseStatus && e.responseStatus >= 300) continue;
+      add(e.name);
+    }
+  }
+  for (const img of Array.from(document.images)) add(img.currentSrc || img.src);
+  return [...urls];
+}
+
+/**
+ * Sends `worker` the {@link loadedImageUrls} of this document, once it has loaded (a capture
+ * message of the page protocol, `{ protocol, type: 'capture', urls }`; fire and forget).
+ */
+export function sendLoadedImages(worker: ServiceWorker): void {
+  const send = (): void => {
+    const urls = loadedImageUrls();
+    if (urls.length > 0) worker.postMessage({ protocol: PROTOCOL, type: 'capture', urls } satisfies CaptureMessage);
+  };
+  if (document.readyState === 'complete') send();
+  else window.addEventListener('load', () => send(), { once: true });
 }
 
 /** Marks an image already retried by {@link installImageRetry}. */
@@ -79,24 +146,64 @@ const RETRIED = 'swImageCacheRetried';
 export function installImageRetry(): () => void {
   const w = window as Window & { [RETRIED]?: () => void };
   if (w[RETRIED]) return w[RETRIED];
+  const offlineMisses = watchOfflineMisses();
   const onError = (event: Event): void => {
     const img = event.target;
     if (!(img instanceof HTMLImageElement) || img.dataset[RETRIED] || !navigator.serviceWorker?.controller) return;
     const src = img.currentSrc || img.src;
     if (!src || src.startsWith('data:')) return;
-    img.dataset[RETRIED] = '1';
-    // Assigning `src` again runs "update the image data" (HTML §4.8.4.3.5), a new request.
+    // Offline: the worker had no copy and the network is down; a retry would fail the same way.
+    if (navigator.onLine === false) return;
+    // The Resource Timing entry of the failed load arrives with (or just after) the error event.
     setTimeout(() => {
+      if (offlineMisses.take(src) || img.dataset[RETRIED]) return;
+      img.dataset[RETRIED] = '1';
+      // Assigning `src` again runs "update the image data" (HTML §4.8.4.3.5), a new request.
       img.src = src;
     }, 50);
   };
   document.addEventListener('error', onError, true);
   const remove = (): void => {
     document.removeEventListener('error', onError, true);
+    offlineMisses.disconnect();
     delete w[RETRIED];
   };
   w[RETRIED] = remove;
   return remove;
+}
+
+/** The `Server-Timing` entry the worker puts on an image it could neither find nor fetch (a `504`). */
+const OFFLINE_TIMING = { name: 'sw-image-cache', description: 'offline' } as const;
+
+/**
+ * Watches Resource Timing for loads the worker answered "offline and not cached" (its `504` with
+ * `Server-Timing: sw-image-cache;desc="offline"`). A PerformanceObserver sees entries even once
+ * the page's Resource Timing buffer is full (a gallery of hundreds of images).
+ */
+function watchOfflineMisses(): { take(url: string): boolean; disconnect(): void } {
+  const urls = new Set<string>();
+  let observer: PerformanceObserver | undefined;
+  const note = (entries: PerformanceEntryList): void => {
+    for (const e of entries as PerformanceResourceTiming[]) {
+      if (e.serverTiming?.some((t) => t.name === OFFLINE_TIMING.name && t.description === OFFLINE_TIMING.description)) urls.add(e.name);
+    }
+    // Bounded: a page offline for long only needs the recent ones.
+    if (urls.size > 1000) urls.delete(urls.values().next().value!);
+  };
+  try {
+    observer = new PerformanceObserver((list) => note(list.getEntries()));
+    observer.observe({ type: 'resource', buffered: true });
+  } catch {
+    observer = undefined; // no Resource Timing: every failure is retried once, as before
+  }
+  return {
+    take(url) {
+      // Entries not yet delivered to the observer are in the buffer (unless it is full).
+      note(performance.getEntriesByName?.(url, 'resource') ?? []);
+      return urls.delete(url);
+    },
+    disconnect: () => observer?.disconnect(),
+  };
 }
 
 function dispatch(type: string, detail: ImageCacheEventDetail): void {
@@ -133,7 +240,7 @@ function safely(callback: () => void): void {
 export async function registerImageCache(
   options: RegisterOptions = {},
 ): Promise<ServiceWorkerRegistration | undefined> {
-  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled, retryFailedImages = true } = options;
+  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled, retryFailedImages = true, captureLoadedImages = true } = options;
 
   if (
     typeof navigator === 'undefined' ||
@@ -160,6 +267,10 @@ export async function registerImageCache(
     hadController = true;
     if (controlled) return;
     controlled = true;
+    if (captureLoadedImages && typeof document !== 'undefined' && container.controller) {
+      const controller = container.controller;
+      safely(() => sendLoadedImages(controller));
+    }
     if (onControlled) safely(onControlled);
     dispatch(CONTROLLED_EVENT, { registration });
   };

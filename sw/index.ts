@@ -35,12 +35,31 @@ declare const self: ServiceWorkerGlobalScope & {
 const { config, shell } = self.__IMAGE_CACHE_STANDALONE;
 // Every key of the resolved config except the standalone-only ones, so a new config key reaches the
 // library without a change here.
-const { shell: _shellUrls, shellRoot: _shellRoot, navigateFallback, fallbackImage, warmup, ...options } = config;
-const { cache } = installImageCache({
+const {
+  shell: _shellUrls,
+  shellRoot: _shellRoot,
+  navigateFallback,
+  cachePages,
+  networkTimeoutSeconds,
+  fallbackImage,
+  warmup,
+  ...options
+} = config;
+const { cache, strategy, route } = installImageCache({
   ...options,
   warmup: { concurrency: warmup.concurrency, retries: warmup.retries },
   ...(fallbackImage ? { fallbackImage } : {}),
   manifest: self.__IMAGE_CACHE_MANIFEST,
 });
-installStandaloneShell({ cache, cacheName: config.cacheName, shell, navigateFallback });
+installStandaloneShell({
+  cache,
+  cacheName: config.cacheName,
+  shell,
+  navigateFallback,
+  cachePages,
+  networkTimeoutSeconds,
+  strategy,
+  imageRoute: route,
+  imagePatterns: config.routes.map((r) => r.pattern),
+});
 self.imageCache = cache;

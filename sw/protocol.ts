@@ -174,6 +174,30 @@ export type ClientRequest =
   | { protocol: typeof PROTOCOL; op: 'delete'; url: string }
   | { protocol: typeof PROTOCOL; op: 'warm'; urls: string[] };
 
+/**
+ * Posted by the registration snippet (`registerImageCache`, `captureLoadedImages`) to the
+ * controller once the page is controlled: the image URLs the document loaded before (Resource
+ * Timing entries and the `currentSrc` of `document.images`), absolute. Fire and forget; when the
+ * message carries a port (`ports[0]`), the worker replies on it with a {@link CaptureResult}.
+ */
+export interface CaptureMessage {
+  protocol: typeof PROTOCOL;
+  type: 'capture';
+  urls: string[];
+}
+
+/** What one capture did, by URL count. */
+export interface CaptureResult {
+  /** Fetched (`cache: 'force-cache'`) and stored. */
+  stored: number;
+  /** Already cached (or being captured by another message): nothing fetched. */
+  skipped: number;
+  /** Matched by no image route (or cross-origin on a route without `crossOrigin`), malformed, or over the per-message limit. */
+  ignored: number;
+  /** Fetched but not stored (network error, not an image, too large, …). */
+  failed: number;
+}
+
 /** The worker's reply. */
 export type ClientReply =
   | { protocol: typeof PROTOCOL; ok: true; result: unknown }

@@ -1,7 +1,7 @@
 import type { ManualHandlerCallbackOptions, PluginState, RouteHandlerCallbackOptions, RouteHandlerObject, WorkboxPlugin } from 'workbox-core/types.js';
-import { expiresAtMs } from '../policy/freshness.ts';
+import { expiresAtMs, isWithinStaleWhileRevalidate, lifetimeSeconds, type HeaderSource } from '../policy/freshness.ts';
 import type { Milliseconds, Seconds } from '../policy/types.ts';
-import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult } from '../storage/ImageCache.ts';
+import { cacheKey, EXPIRES_HEADER, STORED_HEADER, type ImageCache, type LookupResult, type PutResult } from '../storage/ImageCache.ts';
 import { declaredLength, whyNotStorable } from '../storage/storable.ts';
 import { cacheStatus, CACHE_STATUS_NAME, HIT_CACHE_STATUS, withCacheStatus } from './cacheStatus.ts';
 import { hasHopByHop, isNullBodyStatus, whyPassThrough } from './http.ts';
@@ -19,6 +19,12 @@ export interface RouteRules {
   storeAuthorized?: boolean;
   /** Store opaque responses, each counted as this many bytes (needs `crossOrigin`). @default none */
   opaqueBytes?: number;
+  /** Staggered TTL: lifetimes are shortened by up to this fraction (0..1), at random. @default 0 */
+  maxAgeJitter?: number;
+  /** Stale-while-revalidate window after expiry, in seconds (RFC 5861). @default 0 (off) */
+  staleWhileRevalidateSeconds?: Seconds;
+  /** `"response"`: lifetimes from the response's `Cache-Control: max-age` / `Expires`, capped by `maxAgeSeconds`. @default "config" */
+  freshness?: 'config' | 'response';
 }
 
 /** Options of an {@link ImageCacheStrategy}. */
@@ -31,6 +37,11 @@ export interface ImageCacheStrategyOptions {
   origin?: string;
   /** Answers an image that is neither cached nor reachable (offline), or `undefined`. Tried before `handlerDidError` plugins. */
   fallback?: (request: Request) => Promise<Response | undefined>;
+  /**
+   * Answers a miss the network failed with another cached variant of the same image (another
+   * size or format), or `undefined`; tried before `fallback`, served `fwd=stale; detail=variant`.
+   */
+  variant?: (request: Request, url: URL) => Promise<Response | undefined>;
   /** The network. @default globalThis.fetch */
   fetch?: (request: Request) => Promise<Response>;
   /** Called after each response is produced, with the event, for background work (write-behind, sweeps). */
@@ -40,6 +51,8 @@ export interface ImageCacheStrategyOptions {
    * in order; see {@link ImageCacheStrategy} for which callbacks are called and when. @default []
    */
   plugins?: WorkboxPlugin[];
+  /** Random source for `maxAgeJitter`: uniform in [0, 1). Inject a fixed one in tests. @default Math.random */
+  random?: () => number;
 }
 
 /**
@@ -91,6 +104,11 @@ interface Ctx {
  * - expired entry → revalidated (conditional when it has validators, RFC 9111 §4.3.1):
  *   `304` → `fwd=stale; fwd-status=304` (served from cache, freshness renewed);
  *   `200` → `fwd=stale; fwd-status=200; stored`; network failure → the stale body, `detail=stale-offline`;
+ * - expired entry inside the route's `staleWhileRevalidateSeconds` window (RFC 5861) → the stale body
+ *   at once, `fwd=stale; detail=stale-while-revalidate`, revalidated in `event.waitUntil` as above
+ *   (one background request per URL);
+ * - lifetimes: each store (and each 304 renewal) gets {@link ImageCacheStrategy.lifetimeSecondsFor}:
+ *   the route's `maxAgeSeconds` or, with `freshness: "response"`, the response's own, staggered by `maxAgeJitter`;
  * - miss → one network request per URL: concurrent requests for the same URL share it in every case
  *   (storable or not: a 404, a too-large image, a revalidation), followers get the response as soon
  *   as the leader has its headers and stream the body (a tee per follower), marked `collapsed`;
@@ -154,9 +172,11 @@ export class ImageCacheStrategy implements RouteHandlerObject {
   readonly #rulesFor: (url: URL) => RouteRules;
   readonly #origin: string;
   readonly #fallback?: (request: Request) => Promise<Response | undefined>;
+  readonly #variant?: (request: Request, url: URL) => Promise<Response | undefined>;
   readonly #fetch: (request: Request) => Promise<Response>;
   readonly #afterResponse?: (event: ExtendableEvent) => void;
   readonly #plugins: PluginRunner;
+  readonly #random: () => number;
   /** The shared network request per cache key, while followers may still join it. */
   readonly #inflight = new Map<string, Flight>();
 
@@ -165,9 +185,36 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     this.#rulesFor = options.rulesFor ?? (() => ({ maxAgeSeconds: options.cache.maxAgeSeconds }));
     this.#origin = options.origin ?? (typeof location === 'undefined' ? '' : location.origin);
     this.#fallback = options.fallback;
+    this.#variant = options.variant;
     this.#fetch = options.fetch ?? ((r) => fetch(r));
     this.#afterResponse = options.afterResponse;
     this.#plugins = new PluginRunner(options.plugins ?? []);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /**
+   * The freshness lifetime, in seconds, an entry for `url` is stored with now (`0`: never expires):
+   * the route's `maxAgeSeconds`, or the response's own lifetime with `freshness: "response"`
+   * (capped by it; stale at once for `no-cache`, `max-age=0`), shortened at random by up to
+   * `maxAgeJitter` (see `lifetimeSeconds` in `sw/policy/freshness.ts`). Used for every store the
+   * strategy makes, and by the worker for warm-up and captured images.
+   * @param url The entry's URL (selects the route).
+   * @param headers The response's headers, when known; `null`: the route's `maxAgeSeconds` (jittered).
+   */
+  lifetimeSecondsFor(url: URL | string, headers: Headers | null = null): Seconds {
+    return this.#lifetime(this.#rulesFor(typeof url === 'string' ? new URL(url) : url), headers);
+  }
+
+  #lifetime(rules: RouteRules, headers: HeaderSource | null): Seconds {
+    const maxAgeJitter = rules.maxAgeJitter ?? 0;
+    return lifetimeSeconds({
+      maxAgeSeconds: rules.maxAgeSeconds,
+      freshness: rules.freshness ?? 'config',
+      headers,
+      nowMs: this.#cache.now(),
+      maxAgeJitter,
+      random: maxAgeJitter > 0 ? this.#random() : 0,
+    });
   }
 
   /**
@@ -251,7 +298,12 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return this.#fromNetwork(ctx, key, rules, 'vary-miss');
     }
     if (found.result === 'hit') return this.#hit(ctx, found);
-    if (found.result === 'stale') return this.#revalidate(ctx, key, found.response, found.entry, rules);
+    if (found.result === 'stale') {
+      if (isWithinStaleWhileRevalidate(found.entry.expiresAt, this.#cache.now(), rules.staleWhileRevalidateSeconds ?? 0)) {
+        return this.#staleWhileRevalidate(ctx, key, found.response, found.entry, rules);
+      }
+      return this.#revalidate(ctx, key, found.response, found.entry, rules);
+    }
     return this.#fromNetwork(ctx, key, rules, 'miss');
   }
 
@@ -413,7 +465,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
     if (response.type === 'opaque' && rules.opaqueBytes && rules.crossOrigin && response.status === 0) {
       // Opted in: stored unread, counted as the route's assumed size. No header can be added.
       lead.resolve({ kind: 'response', spare: response.clone(), request: ctx.request });
-      this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: rules.maxAgeSeconds }).finally(lead.end), 'put-opaque');
+      this.#waitUntil(ctx, this.#cache.putOpaque(key, response.clone(), rules.opaqueBytes, { maxAgeSeconds: this.#lifetime(rules, null) }).finally(lead.end), 'put-opaque');
       return response;
     }
     let reason: string | null = whyNotStorable(response, this.#cache.maxEntryBytes);
@@ -458,10 +510,25 @@ export class ImageCacheStrategy implements RouteHandlerObject {
   }
 
   /**
-   * Reads the body to store and hands it to the cache (bytes come from the body read).
-   * @param held Bytes of `maxPendingBytes` held for this body (its declared length), or 0.
+   * Stores a response the worker fetched outside a page request (the capture of images a page
+   * loaded before the worker controlled it) through the same put path as a miss: the route's
+   * rules and {@link ImageCacheStrategy.lifetimeSecondsFor}, the `Vary` record, every storability
+   * check, the budget, `maxPendingBytes` (`busy`). Plugins are not called (there is no page request).
+   * @param request The request that fetched `response` (its URL selects the route).
+   * @param response An unread response; it is consumed.
+   * @returns The put's result (`stored`, or `reason` why not). Never rejects for a bad response.
    */
-  async #store(request: Request, key: string, response: Response, rules: RouteRules, held: number, replaces?: 'expire'): Promise<void> {
+  async store(request: Request, response: Response): Promise<PutResult> {
+    const url = new URL(request.url);
+    return this.#store(request, cacheKey(url), response, this.#rulesFor(url), 0);
+  }
+
+  /**
+   * Reads the body to store and hands it to the cache (bytes come from the body read).
+   * @param held Bytes of `maxPendingBytes` held for this body (its declared length), or 0: the
+   *   cache holds the body's length once read (or answers `busy`).
+   */
+  async #store(request: Request, key: string, response: Response, rules: RouteRules, held: number, replaces?: 'expire'): Promise<PutResult> {
     let body: ArrayBuffer;
     try {
       body = await response.arrayBuffer();
@@ -475,7 +542,7 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       headers = new Headers(headers);
       headers.set(VARY_HEADER, vary);
     }
-    await this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: rules.maxAgeSeconds, replaces, pendingHeldBytes: held });
+    return this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: this.#lifetime(rules, headers), replaces, pendingHeldBytes: held });
   }
 
   async #revalidate(
@@ -504,16 +571,8 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         return this.#follow(ctx, o, 'stale');
       }
     }
-    const { request, url } = ctx;
-    const sameOrigin = this.#origin === '' || url.origin === this.#origin;
-    let conditional = request;
-    if (sameOrigin && (entry.etag || entry.lastModified)) {
-      // A new same-origin request: a no-cors request (an <img>'s) would silently drop these headers.
-      const headers = new Headers(request.headers);
-      if (entry.etag) headers.set('If-None-Match', entry.etag);
-      if (entry.lastModified) headers.set('If-Modified-Since', entry.lastModified);
-      conditional = new Request(url.href, { headers, credentials: request.credentials, cache: 'no-store' });
-    }
+    const { request } = ctx;
+    const conditional = this.#conditional(ctx, entry);
     // Led only from here: nothing above may leave followers waiting on an outcome never given.
     const lead = this.#lead(key);
     let response: Response;
@@ -526,17 +585,87 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return withCacheStatus(stale, cacheStatus('fwd=stale', { detail: 'stale-offline' }), timing());
     }
     if (response.status === 304 && conditional !== request) {
-      const expiresAt = expiresAtMs(this.#cache.now(), rules.maxAgeSeconds);
+      const lifetime = this.#lifetime(rules, renewedHeaders(response.headers, stale.headers));
+      const expiresAt = expiresAtMs(this.#cache.now(), lifetime);
       lead.resolve({ kind: 'not-modified', expiresAt });
-      this.#waitUntil(ctx, this.#cache.refresh(key, rules.maxAgeSeconds).finally(lead.end), 'refresh');
+      this.#waitUntil(ctx, this.#cache.refresh(key, lifetime).finally(lead.end), 'refresh');
       return withCacheStatus(stale, cacheStatus('fwd=stale', { fwdStatus: 304 }), { ...timing(), set: { [EXPIRES_HEADER]: expiresHeaderValue(expiresAt) } });
     }
     void stale.body?.cancel().catch(() => {});
     return this.#respondOrRelease(ctx, key, rules, response, lead, 'stale', 'expire');
   }
 
-  /** A network failure: the configured fallback, else the error (handlerDidError plugins may still answer). */
+  /** The revalidation request for a stored entry: conditional when it has validators (RFC 9111 §4.3.1), else the page's. */
+  #conditional(ctx: Ctx, entry: { etag: string | null; lastModified: string | null }): Request {
+    const { request, url } = ctx;
+    const sameOrigin = this.#origin === '' || url.origin === this.#origin;
+    if (!sameOrigin || !(entry.etag || entry.lastModified)) return request;
+    // A new same-origin request: a no-cors request (an <img>'s) would silently drop these headers.
+    const headers = new Headers(request.headers);
+    if (entry.etag) headers.set('If-None-Match', entry.etag);
+    if (entry.lastModified) headers.set('If-Modified-Since', entry.lastModified);
+    return new Request(url.href, { headers, credentials: request.credentials, cache: 'no-store' });
+  }
+
+  /**
+   * Stale-while-revalidate (RFC 5861 §3): an expired entry inside its window is served at once,
+   * `fwd=stale; detail=stale-while-revalidate`, and revalidated in the background (in
+   * `event.waitUntil`). One revalidation per URL: while one is in flight (this one's or a
+   * blocking one's), a request inside the window is served stale without another.
+   */
+  #staleWhileRevalidate(
+    ctx: Ctx,
+    key: string,
+    stale: Response,
+    entry: { etag: string | null; lastModified: string | null },
+    rules: RouteRules,
+  ): Response {
+    if (!this.#inflight.has(key)) {
+      // Led synchronously, before any await: a concurrent request sees the flight and does not start another.
+      const lead = this.#lead(key);
+      this.#waitUntil(ctx, this.#revalidateInBackground(ctx, key, stale.headers, entry, rules, lead), 'stale-while-revalidate');
+    }
+    return withCacheStatus(stale, cacheStatus('fwd=stale', { detail: 'stale-while-revalidate' }), { timing: this.#timing(ctx, 'stale') });
+  }
+
+  /** The background half of {@link ImageCacheStrategy.#staleWhileRevalidate}: renew on 304, store a 200, keep the stale entry on failure. */
+  async #revalidateInBackground(
+    ctx: Ctx,
+    key: string,
+    staleHeaders: Headers,
+    entry: { etag: string | null; lastModified: string | null },
+    rules: RouteRules,
+    lead: Lead,
+  ): Promise<void> {
+    const conditional = this.#conditional(ctx, entry);
+    let response: Response;
+    try {
+      response = await this.#network(ctx, conditional);
+    } catch {
+      // Offline: the stale entry stays (served marked stale-offline once past the window).
+      lead.resolve({ kind: 'failed' });
+      lead.end();
+      return;
+    }
+    if (response.status === 304 && conditional !== ctx.request) {
+      const lifetime = this.#lifetime(rules, renewedHeaders(response.headers, staleHeaders));
+      lead.resolve({ kind: 'not-modified', expiresAt: expiresAtMs(this.#cache.now(), lifetime) });
+      await this.#cache.refresh(key, lifetime).finally(lead.end);
+      return;
+    }
+    const from = ctx.pending.length;
+    const unread = await this.#respondOrRelease(ctx, key, rules, response, lead, 'stale', 'expire');
+    // Nobody reads this copy: cancelling it leaves the store's and the followers' tees intact.
+    void unread.body?.cancel().catch(() => {});
+    await Promise.allSettled(ctx.pending.slice(from));
+  }
+
+  /** A network failure: another cached variant of the image (`variant`), else the configured fallback, else the error (handlerDidError plugins may still answer). */
   async #offline(ctx: Ctx, error: unknown): Promise<Response> {
+    const variant = this.#variant
+      ? await this.#variant(ctx.request, ctx.url).catch((e: unknown) => void this.#cache.reportError('variant', e, ctx.url.href))
+      : undefined;
+    if (variant) return withCacheStatus(variant, cacheStatus('fwd=stale', { detail: 'variant' }), { timing: this.#timing(ctx, 'variant') });
     const fallback = this.#fallback
       ? await this.#fallback(ctx.request).catch((e: unknown) => void this.#cache.reportError('fallback', e, ctx.url.href))
       : undefined;
@@ -550,6 +679,14 @@ function sameVariant(o: Extract<Outcome, { kind: 'response' }>, request: Request
   if (o.request === request) return true;
   const headers = o.spare.headers;
   return varyRecord(o.request, headers) === varyRecord(request, headers);
+}
+
+/**
+ * The headers that decide a renewed entry's freshness after a `304`: the 304's when it carries
+ * `Cache-Control` or `Expires` (RFC 9111 §4.3.4: they update the stored ones), else the stored response's.
+ */
+function renewedHeaders(notModified: Headers, stored: Headers): HeaderSource {
+  return notModified.has('cache-control') || notModified.has('expires') ? notModified : stored;
 }
 
 /** Reads a response's body to its end and discards it (rejects when the body fails mid-way). */

@@ -6,10 +6,12 @@ import { API_PREFIX, handleApiRequest, handleMessage, type ApiContext } from '..
 import { EventBroadcaster } from '../api/EventBroadcaster.ts';
 import { ErrorLog, healthReport } from '../api/Health.ts';
 import { createPolicy } from '../policy/createPolicy.ts';
-import { ImageCache } from '../storage/ImageCache.ts';
+import { cacheKey, ImageCache } from '../storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
 import { precacheImages, type WarmupReport } from '../warmup/precache.ts';
+import { LoadedImageCapture } from './capture.ts';
 import { resolveInstallOptions, type InstallImageCacheOptions } from './options.ts';
+import { findVariant } from './variants.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -66,6 +68,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   const origin = scopeUrl.origin;
   const apiPath = `${scopeUrl.pathname}${API_PREFIX}`;
   const routeRules = config.routes.map((r) => ({ ...r, re: new RegExp(r.pattern) }));
+  const variantPatterns = new Map<RouteRules, RegExp>(routeRules.flatMap((r) => (r.variants ? [[r, new RegExp(r.variants.pattern)] as const] : [])));
   const fallbackCacheName = `${config.cacheName}-fallback`;
   const fallbackUrl = config.fallbackImage ? new URL(config.fallbackImage, scopeUrl).href : null;
 
@@ -105,7 +108,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   const rulesFor = (url: URL | string): RouteRules => {
     const href = String(url);
     for (const r of routeRules) if (r.re.test(href)) return r;
-    return { maxAgeSeconds: config.maxAgeSeconds };
+    return { maxAgeSeconds: config.maxAgeSeconds, maxAgeJitter: config.maxAgeJitter, staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds, freshness: config.freshness };
   };
 
   /**
@@ -138,14 +141,22 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
       if (Date.now() - lastMaintenanceAt >= config.sweepIntervalSeconds * 1000) event.waitUntil(maintenance());
     },
     fallback: fallbackUrl ? async () => (await caches.open(fallbackCacheName)).match(fallbackUrl) : undefined,
+    // Offline, a missing size of an image answered by a cached one (routes[].variants).
+    variant: async (_request, url) => {
+      const re = variantPatterns.get(rulesFor(url));
+      return re ? findVariant(cache, cacheKey(url), re) : undefined;
+    },
     plugins,
   });
 
+  // Images a page loaded before this worker controlled it (captureLoadedImages, issue 11).
+  const capture = config.captureLoadedImages ? new LoadedImageCapture({ cache, strategy, config, origin }) : null;
+
   const api: ApiContext = {
     cache,
-    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped }),
+    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped, capture: capture?.totals ?? null }),
     health: () => healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null),
-    maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+    maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
   };
 
   // ----- lifecycle -----------------------------------------------------------------------------
@@ -165,7 +176,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
         warmup = await precacheImages(cache, manifest, {
           concurrency: config.warmup.concurrency,
           retries: config.warmup.retries,
-          maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+          maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
         }).catch((e: unknown) => {
           errors.add(Date.now(), 'warmup', String(e));
           return null;
@@ -196,6 +207,10 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   self.addEventListener('message', (event) => {
     const source = event.source as Client | null;
     if (!source || new URL(source.url).origin !== origin) return;
+    if (LoadedImageCapture.isCaptureMessage(event.data)) {
+      if (capture) event.waitUntil(capture.run(event.data).then((r) => event.ports[0]?.postMessage(r)));
+      return;
+    }
     const handled = handleMessage(api, event.data, event.ports[0], source.url);
     if (handled) event.waitUntil(handled);
   });

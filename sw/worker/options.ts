@@ -12,11 +12,12 @@ export type ImageCacheManifest = ManifestEntry[];
 /**
  * Options of {@link installImageCache}: the keys and units of the config file
  * (`image-cache.config.json`, all sizes in bytes, all durations in seconds; see the README's
- * configuration table), minus the standalone worker's `shell`, `shellRoot` and `navigateFallback`
+ * configuration table), minus the standalone worker's `shell`, `shellRoot`, `navigateFallback`,
+ * `cachePages` and `networkTimeoutSeconds`
  * (a host worker owns its shell and navigations), plus `manifest`, `register` and `scope`.
  * Only `maxBytes` is required.
  */
-export interface InstallImageCacheOptions extends Omit<ImageCacheConfig, 'shell' | 'navigateFallback' | 'warmup'> {
+export interface InstallImageCacheOptions extends Omit<ImageCacheConfig, 'shell' | 'shellRoot' | 'navigateFallback' | 'cachePages' | 'networkTimeoutSeconds' | 'warmup'> {
   /**
    * Warm-up settings. `sources` is read by the build (`inject-manifest`) and ignored here, so one
    * config object can serve both. @default `{ concurrency: 4, retries: 2 }`
@@ -60,7 +61,7 @@ export interface ResolvedInstallOptions {
 }
 
 /** Config-file keys that belong to the standalone worker only. */
-const STANDALONE_ONLY = ['shell', 'shellRoot', 'navigateFallback'] as const;
+const STANDALONE_ONLY = ['shell', 'shellRoot', 'navigateFallback', 'cachePages', 'networkTimeoutSeconds'] as const;
 
 /**
  * Validates {@link InstallImageCacheOptions} with the config file's rules (`resolveConfig`) and
