@@ -270,7 +270,8 @@ export const DEFAULTS = {
   networkTimeoutSeconds: 3,
 } as const;
 
-const KNOWN_KEYS = new Set([
+/** Every top-level key the config accepts (the README's configuration table has a row for each; a test checks it). */
+export const KNOWN_KEYS: ReadonlySet<string> = new Set([
   '$schema',
   'cacheName',
   'maxBytes',
