@@ -77,6 +77,9 @@ export type JobEvent =
   | { type: 'done'; job: Job; outcome: 'stored' | 'skipped'; bytes: Bytes }
   | { type: 'dead'; job: Job; reason: string };
 
+/** Told after each URL of a batch: the totals so far, the URL, its outcome and (failed) the last reason. */
+export type ProgressListener = (progress: BatchProgress, url: string, outcome: 'stored' | 'skipped' | 'failed', reason?: string) => void;
+
 /** Counts of one priority. */
 export interface PriorityCounts {
   /** Waiting to start (including retries waiting out their backoff). */
@@ -125,7 +128,7 @@ export interface JobQueueOptions {
 interface Batch {
   progress: BatchProgress;
   left: number;
-  onProgress?: (progress: BatchProgress, url: string) => void;
+  onProgress?: ProgressListener;
   resolve: (progress: BatchProgress) => void;
 }
 
@@ -188,7 +191,7 @@ export class JobQueue {
   enqueue(
     items: ReadonlyArray<{ url: string; revision?: string | null }>,
     priority: JobPriority,
-    onProgress?: (progress: BatchProgress, url: string) => void,
+    onProgress?: ProgressListener,
   ): Promise<BatchProgress> {
     return new Promise((resolve) => {
       const unique = new Map<string, string | null>();
@@ -346,7 +349,7 @@ export class JobQueue {
         this.#dead.push({ url: job.url, priority: job.priority, attempts: job.attempts, reason: outcome.reason, atMs: this.#o.now() });
         if (this.#dead.length > this.#o.maxDeadLetters) this.#dead.splice(0, this.#dead.length - this.#o.maxDeadLetters);
         this.#emit({ type: 'dead', job: { ...job }, reason: outcome.reason });
-        this.#settle(entry, 'failed', 0);
+        this.#settle(entry, 'failed', 0, outcome.reason);
       }
     } else {
       this.#counts[job.priority].done++;
@@ -358,12 +361,12 @@ export class JobQueue {
     if (this.#pending.size === 0 && this.#running.size === 0) for (const r of this.#idleWaiters.splice(0)) r();
   }
 
-  #settle(entry: Entry, key: 'stored' | 'skipped' | 'failed', bytes: Bytes): void {
+  #settle(entry: Entry, key: 'stored' | 'skipped' | 'failed', bytes: Bytes, reason?: string): void {
     for (const b of entry.batches) {
       b.progress[key]++;
       b.progress.bytes += bytes;
       b.left--;
-      b.onProgress?.({ ...b.progress }, entry.job.url);
+      b.onProgress?.({ ...b.progress }, entry.job.url, key, reason);
       if (b.left === 0) b.resolve({ ...b.progress });
     }
   }

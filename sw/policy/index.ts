@@ -29,4 +29,5 @@ export {
   type DeadLetter,
   type BatchProgress,
   type PriorityCounts,
+  type ProgressListener,
 } from './JobQueue.ts';
