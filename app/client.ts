@@ -233,7 +233,7 @@ export class ImageCacheClient {
   }
 
   /**
-   * Deletes every entry (an `evicted` event with reason `delete` per entry follows). Statistics
+   * Deletes every entry (one `cleared` event follows, with the number of entries and bytes removed). Statistics
    * counters are kept.
    * @throws ImageCacheClientError `no-controller`, `timeout`, `worker-error`.
    */

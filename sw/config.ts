@@ -157,6 +157,14 @@ export interface ImageCacheConfig {
    */
   memoryTierBytes?: Bytes;
   /**
+   * Most bytes of response bodies held in worker memory while they wait to be stored (queued
+   * or being written), in bytes. A response that would take the sum past it is served but not
+   * stored (`Cache-Status: …; detail=busy`) and counted in `busyBypasses`; a body larger than it
+   * is never stored. Bounds the worker's memory during a burst of large misses.
+   * @default 33554432 (32 MiB)
+   */
+  maxPendingBytes?: Bytes;
+  /**
    * Staggered TTL, a fraction from 0 to 1: each entry's lifetime is `maxAgeSeconds × (1 −
    * maxAgeJitter × r)`, `r` uniform in [0, 1) drawn per store (and per `304` renewal), so entries
    * stored together (a warm-up, a map area) do not all expire, and revalidate, in the same second.
@@ -248,6 +256,7 @@ export interface ResolvedConfig {
   sweepIntervalSeconds: Seconds;
   memoryTierBytes: Bytes;
   maxStaleSeconds: Seconds;
+  maxPendingBytes: Bytes;
   maxAgeJitter: number;
   staleWhileRevalidateSeconds: Seconds;
   freshness: 'config' | 'response';
@@ -269,6 +278,7 @@ export const DEFAULTS = {
   writeBehindMs: 1000,
   sweepIntervalSeconds: 30,
   maxStaleSeconds: 30 * 24 * 60 * 60,
+  maxPendingBytes: 32 * 1024 * 1024,
   maxAgeJitter: 0,
   staleWhileRevalidateSeconds: 0,
   freshness: 'config' as 'config' | 'response',
@@ -298,6 +308,7 @@ const KNOWN_KEYS = new Set([
   'sweepIntervalSeconds',
   'memoryTierBytes',
   'maxStaleSeconds',
+  'maxPendingBytes',
   'maxAgeJitter',
   'staleWhileRevalidateSeconds',
   'freshness',
@@ -555,6 +566,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     memoryTierBytes: raw.memoryTierBytes === undefined ? 0 : integer(raw.memoryTierBytes, 'memoryTierBytes', 0, 'bytes'),
     maxStaleSeconds:
       raw.maxStaleSeconds === undefined ? DEFAULTS.maxStaleSeconds : integer(raw.maxStaleSeconds, 'maxStaleSeconds', 0, 'seconds'),
+    maxPendingBytes:
+      raw.maxPendingBytes === undefined ? DEFAULTS.maxPendingBytes : integer(raw.maxPendingBytes, 'maxPendingBytes', 1, 'bytes'),
     maxAgeJitter,
     staleWhileRevalidateSeconds,
     freshness,

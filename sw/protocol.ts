@@ -36,13 +36,18 @@ export type ImageCacheErrorCode =
 /** Why an entry left the cache (lru-cache `DisposeReason` style). */
 export type RemovalReason = 'evict' | 'expire' | 'purge' | 'revision' | 'delete';
 
-/** An event of the cache's life. `at` is when it happened, ms since epoch. */
+/**
+ * An event of the cache's life. `at` is when it happened, ms since epoch. `cleared`: every entry
+ * was deleted at once (`clear()`); one event sums them up (`entries` removed, their `bytes`), in
+ * place of one `evicted` event per entry; it has no `url` (so `event.url` still reads on every event).
+ */
 export type CacheEvent =
   | { type: 'hit'; at: number; url: string; bytes: number }
   | { type: 'miss'; at: number; url: string; stale: boolean }
   | { type: 'stored'; at: number; url: string; bytes: number; kind: 'precache' | 'runtime' }
   | { type: 'evicted'; at: number; url: string; bytes: number; reason: RemovalReason }
   | { type: 'expired'; at: number; url: string; bytes: number }
+  | { type: 'cleared'; at: number; url?: undefined; entries: number; bytes: number }
   | { type: 'error'; at: number; url?: string; operation: string; code: ImageCacheErrorCode; message: string };
 
 /** The event type names. */
@@ -93,6 +98,15 @@ export interface CacheStats {
   stored: number;
   /** Responses passed through without being stored. */
   bypassed: number;
+  /**
+   * Responses served but not stored because the bodies waiting to be stored had reached
+   * `maxPendingBytes` (`Cache-Status: …; detail=busy`); also counted in `bypassed`.
+   */
+  busyBypasses: number;
+  /** Bytes of bodies held in worker memory waiting to be stored, now (≤ `maxPendingBytes`). */
+  pendingBytes: number;
+  /** The bound on {@link CacheStats.pendingBytes}, in bytes. */
+  maxPendingBytes: number;
   /** Misses that shared another request's fetch. */
   collapsed: number;
   /** Lookups that found a stale (expired) entry. */

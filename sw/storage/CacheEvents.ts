@@ -33,6 +33,7 @@ export const ZERO_STATS: PersistedStats = {
   collapsed: 0,
   stale: 0,
   errors: 0,
+  busyBypasses: 0,
 };
 
 /** The event bus and counters. @internal */
@@ -69,7 +70,15 @@ export class CacheEvents {
     this.emit({ type: 'error', url, operation, code: errorCodeOf(e), message });
   }
 
-  /** Emits an event to every listener, synchronously. */
+  /**
+   * Whether anyone listens. Hot paths test it before building an event, so that no event object
+   * is allocated when nobody listens (a hit then costs no allocation for its event).
+   */
+  get listening(): boolean {
+    return this.#listeners.size > 0;
+  }
+
+  /** Emits an event to every listener, synchronously. Callers on hot paths check {@link CacheEvents.listening} first. */
   emit(input: EventInput): void {
     if (this.#listeners.size === 0) return;
     const event = { ...input, at: this.#now() } as CacheEvent;

@@ -61,6 +61,8 @@ export interface PersistedStats {
   collapsed: number;
   stale: number;
   errors: number;
+  /** Responses served but not stored because `maxPendingBytes` was reached (absent in records written before it existed). */
+  busyBypasses: number;
 }
 
 interface ImageCacheDB extends DBSchema {
@@ -162,6 +164,11 @@ export class EntryMetadataModel implements MetadataStore {
   /** One record, or `undefined`. */
   async get(url: string): Promise<EntryRecord | undefined> {
     return (await this.db()).get(ENTRIES_STORE, url);
+  }
+
+  /** URLs whose `expiresAt` ≤ `atOrBeforeMs`, from the `expiresAt` index (one `getAllKeys` request); see {@link MetadataStore.expiredUrls}. */
+  async expiredUrls(atOrBeforeMs: Milliseconds): Promise<string[]> {
+    return (await this.db()).getAllKeysFromIndex(ENTRIES_STORE, 'expiresAt', IDBKeyRange.upperBound(atOrBeforeMs));
   }
 
   /** Writes (inserts or replaces) records in one transaction. */

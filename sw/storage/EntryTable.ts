@@ -122,6 +122,7 @@ export class EntryTable {
     writeBehind.forget(key);
     if (reason === 'evict' || reason === 'purge') events.count('evictions');
     if (reason === 'expire') events.count('expirations');
+    if (!events.listening) return;
     const bytes = r?.bytes ?? 0;
     events.emit({ type: 'evicted', url: key, bytes, reason });
     if (reason === 'expire') events.emit({ type: 'expired', url: key, bytes });

@@ -53,7 +53,8 @@
  * accuracy, not consistency. A mutation stuck longer than `mutationTimeLimitMs` is abandoned: the
  * queue moves on, the IndexedDB connection is reopened, the error is reported, recovery reruns.
  *
- * Schema: DB_VERSION 2 (see EntryMetadataModel for the upgrade steps).
+ * Schema: DB_VERSION 2 (see EntryMetadataModel for the upgrade steps); the sweep reads the
+ * `expiresAt` index (present since v1), never all records.
  */
 import { ImageCacheError } from '../errors/ImageCacheError.ts';
 import { LruPolicy } from '../policy/LruPolicy.ts';
@@ -142,6 +143,14 @@ export interface ImageCacheOptions {
    * @default 0 (off)
    */
   memoryTierBytes?: Bytes;
+  /**
+   * Most bytes of bodies held in worker memory while they wait to be stored (read, queued or
+   * being written), in bytes: {@link ImageCache.pendingBytes} never exceeds it. A put that would
+   * take the sum past it is not stored (reason `busy`, counted in `busyBypasses` and `bypassed`);
+   * a body larger than it is never stored. Bounds memory during a burst of large misses.
+   * @default 33554432 (32 MiB)
+   */
+  maxPendingBytes?: Bytes;
 }
 
 /** Statistics of one cache; see {@link CacheStats}. */
@@ -206,6 +215,9 @@ export class ImageCache {
   readonly #write: WriteContext;
   readonly #maxAgeSecondsFor: (record: { url: string; storedAt: Milliseconds; expiresAt: Milliseconds }) => Seconds;
   readonly #budget: Bytes;
+  /** The bound on {@link ImageCache.pendingBytes} ({@link ImageCacheOptions.maxPendingBytes}), in bytes. */
+  readonly maxPendingBytes: Bytes;
+  #pendingBytes: Bytes = 0;
   #ready: Promise<RecoveryReport> | null = null;
   #lastRecovery: RecoveryReport | null = null;
   /** Whether the in-memory index reflects the stores (false until recovery has run, and during one). */
@@ -247,6 +259,8 @@ export class ImageCache {
       { metadata: this.#metadata, bodies: this.#bodies, events: this.#events, memory: this.#memory, writeBehind: this.#writeBehind },
     );
     this.#budget = options.maxBytes;
+    this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
+    if (!(this.maxPendingBytes > 0)) throw new RangeError(`maxPendingBytes must be > 0 bytes, got ${this.maxPendingBytes}`);
     this.#queue = new MutationQueue({
       timeLimitMs: options.mutationTimeLimitMs ?? 10_000,
       onTimeout: (label, error) => this.#onStuck(label, error),
@@ -279,6 +293,34 @@ export class ImageCache {
   /** Largest body stored in bytes, as in force (lower than configured while the quota clamps the budget). */
   get maxEntryBytes(): Bytes {
     return this.#table.index.maxEntryBytes;
+  }
+
+  /** Bytes of bodies held in worker memory waiting to be stored (read, queued or being written); ≤ {@link ImageCache.maxPendingBytes}. */
+  get pendingBytes(): Bytes {
+    return this.#pendingBytes;
+  }
+
+  /**
+   * Holds `bytes` of the pending-body budget for a body about to be read and stored (the route
+   * handler holds a response's declared `Content-Length` before it answers, so it can say
+   * `detail=busy` at once). Returns `false`, and counts a busy bypass, when the bodies already
+   * waiting plus `bytes` would exceed {@link ImageCache.maxPendingBytes}: do not store that body.
+   * Pass the held bytes as `pendingHeldBytes` to the put, which releases them once it settles;
+   * release them yourself with {@link ImageCache.releasePending} if the put never happens.
+   * @param bytes The body's length in bytes.
+   */
+  holdPending(bytes: Bytes): boolean {
+    if (this.#pendingBytes + bytes > this.maxPendingBytes) {
+      this.#events.count('busyBypasses');
+      return false;
+    }
+    this.#pendingBytes += bytes;
+    return true;
+  }
+
+  /** Gives back bytes held with {@link ImageCache.holdPending} for a body that will not be put. */
+  releasePending(bytes: Bytes): void {
+    this.#pendingBytes = Math.max(0, this.#pendingBytes - bytes);
   }
 
   /** Whether the entry index is loaded in this worker (false before recovery and while IndexedDB is unavailable). */
@@ -410,7 +452,7 @@ export class ImageCache {
     if (!isFresh(entry.expiresAt, this.now())) {
       this.#events.count('misses');
       this.#events.count('stale');
-      this.#events.emit({ type: 'miss', url: key, stale: true });
+      if (this.#events.listening) this.#events.emit({ type: 'miss', url: key, stale: true });
       return { result: 'stale', response, entry };
     }
     if (this.#memory && entry.bytes <= this.#memory.maxEntryBytes) {
@@ -447,7 +489,7 @@ export class ImageCache {
       setTimeout(() => void this.ready().catch(() => undefined /* reported by #startRecovery */), 0);
       this.#events.count('hits');
       const bytes = Number(early.headers.get('content-length')) || 0;
-      this.#events.emit({ type: 'hit', url: key, bytes });
+      if (this.#events.listening) this.#events.emit({ type: 'hit', url: key, bytes });
       return { result: 'hit', response: early, entry: { storedAt: Math.min(storedAt, now), expiresAt, bytes } };
     }
     if (!early && now - this.#readyFailedAt >= ImageCache.RETRY_AFTER_FAILURE_MS) {
@@ -470,7 +512,7 @@ export class ImageCache {
 
   #miss(key: string): LookupResult {
     this.#events.count('misses');
-    this.#events.emit({ type: 'miss', url: key, stale: false });
+    if (this.#events.listening) this.#events.emit({ type: 'miss', url: key, stale: false });
     return { result: 'miss' };
   }
 
@@ -507,7 +549,7 @@ export class ImageCache {
   #hit(key: string, entry: EntryRecord, response: Response): LookupResult {
     this.#table.touch(key, this.now());
     this.#events.count('hits');
-    this.#events.emit({ type: 'hit', url: key, bytes: entry.bytes });
+    if (this.#events.listening) this.#events.emit({ type: 'hit', url: key, bytes: entry.bytes });
     return { result: 'hit', response, entry };
   }
 
@@ -578,6 +620,8 @@ export class ImageCache {
       maxStaleSeconds: this.maxStaleSeconds,
       policy: index.policy.name,
       memoryTier: this.#memory ? this.#memory.stats() : null,
+      pendingBytes: this.#pendingBytes,
+      maxPendingBytes: this.maxPendingBytes,
     };
   }
 
@@ -588,7 +632,9 @@ export class ImageCache {
    * Stores a network response for `url` if it is storable, replacing an existing entry (its bytes
    * are re-accounted). Reads the whole body first: bytes are counted from the body, never from
    * `Content-Length`. Never throws for a bad response: the result says why it was not stored.
-   * Rejects only when the index cannot load.
+   * Rejects only when the index cannot load. A body with a declared `Content-Length` is not read
+   * when the bodies waiting to be stored leave no room for it (`busy`, see
+   * {@link ImageCacheOptions.maxPendingBytes}).
    * @param url The request URL (its fragment is dropped).
    * @param response A response whose body has not been read; it is consumed.
    * @returns What was done, with evicted URLs.
@@ -601,10 +647,20 @@ export class ImageCache {
       void response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
       return notStored(this.#table, reason);
     }
+    const declared = declaredLength(response.headers);
+    if (declared !== null && !(options.pendingHeldBytes ?? 0)) {
+      if (!this.holdPending(declared)) {
+        void response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
+        this.#events.count('bypassed');
+        return notStored(this.#table, 'busy');
+      }
+      options = { ...options, pendingHeldBytes: declared };
+    }
     let body: ArrayBuffer;
     try {
       body = await response.arrayBuffer();
     } catch (e) {
+      this.releasePending(options.pendingHeldBytes ?? 0);
       this.#events.error(key, 'read-body', e);
       return notStored(this.#table, 'write-failed');
     }
@@ -616,7 +672,9 @@ export class ImageCache {
    * for the store and for collapsed followers). Makes every check {@link ImageCache.put} makes:
    * status and headers (`whyNotStorable` (`sw/storage/storable.ts`)), then what only the read body can tell (empty,
    * length against `Content-Length`, `maxEntryBytes`). A response that is not stored counts as
-   * bypassed. Never rejects: the result says why it was not stored.
+   * bypassed. Never rejects: the result says why it was not stored. The body counts against
+   * {@link ImageCacheOptions.maxPendingBytes} until its write settles (`busy` when there is no
+   * room, unless the caller held its bytes: `pendingHeldBytes`).
    */
   putBuffered(url: string, response: BufferedResponse, options: PutOptions = {}): Promise<PutResult> {
     return this.#putRead(cacheKey(url), response, options);
@@ -636,11 +694,22 @@ export class ImageCache {
           : !this.#table.index.admissible(body.byteLength)
             ? 'too-large'
             : null);
+    const held = options.pendingHeldBytes ?? 0;
     if (rejected) {
+      this.releasePending(held);
       this.#events.count('bypassed');
       return Promise.resolve(notStored(this.#table, rejected));
     }
-    return this.#queued('put', key, () => writeEntry(this.#write, key, body, headers, options));
+    // The body waits in memory until its write settles: it counts against maxPendingBytes meanwhile.
+    let holding = held;
+    if (holding === 0) {
+      if (!this.holdPending(body.byteLength)) {
+        this.#events.count('bypassed');
+        return Promise.resolve(notStored(this.#table, 'busy'));
+      }
+      holding = body.byteLength;
+    }
+    return this.#queued('put', key, () => writeEntry(this.#write, key, body, headers, options)).finally(() => this.releasePending(holding));
   }
 
   /**
@@ -684,14 +753,21 @@ export class ImageCache {
     });
   }
 
-  /** Deletes every entry (records and bodies). Statistics counters are kept. The documented way for a page to clear (`client.clear()`). */
+  /**
+   * Deletes every entry (records and bodies). Statistics counters are kept. The documented way for
+   * a page to clear (`client.clear()`). Emits one `cleared` event (`entries` removed and their
+   * `bytes`), never one event per entry: cost O(1) in events and two store operations (one
+   * IndexedDB `clear`, one `caches.delete`), whatever the number of entries.
+   */
   async clear(): Promise<void> {
     await this.ready();
     await this.#queue.run('clear', async () => {
-      const removed = this.#table.dropAll();
+      const entries = this.#table.index.size;
+      const bytes = this.#table.index.bytes;
+      this.#table.dropAll();
       await this.#metadata.clear();
       await this.#bodies.clear();
-      for (const r of removed) this.#events.emit({ type: 'evicted', url: r.url, bytes: r.bytes, reason: 'delete' });
+      this.#events.emit({ type: 'cleared', entries, bytes });
     });
   }
 
@@ -699,19 +775,29 @@ export class ImageCache {
    * Periodic maintenance of the entries: reconciles with a cache the page deleted, and removes
    * every stale entry past its grace period (`maxStaleSeconds` after `expiresAt`; reason `expire`,
    * counted in `expirations`). Stale entries within their grace period are kept.
-   * Resolves with how many entries expired. Cost: O(n) over the in-memory records.
+   * Resolves with how many entries expired.
+   *
+   * Cost: one read of the IndexedDB `expiresAt` index (the candidates: records with `expiresAt` at
+   * or before `now − maxStaleSeconds`), then one record delete and one body delete per expired
+   * entry; it never walks all entries. Each candidate is checked against the record held in
+   * memory (the truth while the worker runs). A record whose `expiresAt` was lowered in memory
+   * (clock sanity) but not yet written behind is found by the sweep after that write.
+   * `maxStaleSeconds: 0` keeps stale entries until evicted: nothing is read.
    */
   async sweep(): Promise<number> {
     await this.ready();
     return this.#queue.run('sweep', async () => {
       await this.#reconcileDeletedCache();
+      if (!(this.maxStaleSeconds > 0) || this.#table.index.size === 0) return 0;
       const now = this.now();
-      const expired: string[] = [];
-      for (const r of this.#table.records.values()) {
-        if (r.state === 'committed' && isPastStaleGrace(r.expiresAt, now, this.maxStaleSeconds)) expired.push(r.url);
+      let expired = 0;
+      for (const key of await this.#metadata.expiredUrls(now - this.maxStaleSeconds * 1000)) {
+        const r = this.#table.committed(key);
+        if (!r || !isPastStaleGrace(r.expiresAt, now, this.maxStaleSeconds)) continue;
+        await this.#table.deleteStored(key, 'expire');
+        expired++;
       }
-      for (const key of expired) await this.#table.deleteStored(key, 'expire');
-      return expired.length;
+      return expired;
     });
   }
 

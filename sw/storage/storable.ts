@@ -2,6 +2,8 @@
  * Why a response may not be stored, as the `detail` of its `Cache-Status` (RFC 9211 §2.8).
  * `null` means storable. `empty`: a 200 with an empty body (`Content-Length: 0`, or a body read
  * as 0 bytes) is passed through, never stored (an empty image is a server fault, not an image).
+ * `busy`: the bodies already waiting to be stored add up to `maxPendingBytes`, so this one is
+ * served but not stored (worker memory stays bounded during a burst of misses).
  */
 export type NotStorableReason =
   | 'opaque'
@@ -13,7 +15,8 @@ export type NotStorableReason =
   | 'length-mismatch'
   | 'quota'
   | 'write-failed'
-  | 'empty';
+  | 'empty'
+  | 'busy';
 
 /**
  * Decides from status and headers alone whether a network response may be stored (the body's

@@ -9,6 +9,7 @@
  * {@link BodyStore.put}, `InvalidStateError` or `UnknownError` from IndexedDB).
  * @module
  */
+import type { Milliseconds } from '../policy/types.ts';
 import type { EntryRecord, PersistedMeta, PersistedStats } from './EntryMetadataModel.ts';
 
 /**
@@ -46,6 +47,12 @@ export interface MetadataStore {
   getAll(): Promise<EntryRecord[]>;
   /** One record, or `undefined`. */
   get(url: string): Promise<EntryRecord | undefined>;
+  /**
+   * The URLs of the records whose `expiresAt` is at or before `atOrBeforeMs` (ms since epoch), in
+   * `expiresAt` order; records that never expire (`Infinity`) are never listed. One read of the
+   * `expiresAt` index: cost grows with the records listed, not with all records (the sweep).
+   */
+  expiredUrls(atOrBeforeMs: Milliseconds): Promise<string[]>;
   /** Inserts or replaces records, atomically. */
   putMany(records: readonly EntryRecord[]): Promise<void>;
   /** Inserts or replaces one record. */

@@ -22,6 +22,12 @@ export interface PutOptions {
   revision?: string | null;
   /** Why an existing entry for the URL is removed: `expire` when an expired entry is refetched. @default "revision" */
   replaces?: 'revision' | 'expire';
+  /**
+   * Bytes the caller already holds for this body with `ImageCache.holdPending` (its
+   * declared `Content-Length`); the put releases them once it settles. @default 0: the put holds
+   * the body's length itself, or returns `busy`
+   */
+  pendingHeldBytes?: Bytes;
 }
 
 /** What a put did (lru-cache style status object). */

@@ -483,6 +483,14 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         if (!reason) toStore = chosen;
       }
     }
+    // Bounded memory: a body of known length is stored only if the bodies waiting to be stored
+    // leave room for it (maxPendingBytes); otherwise it is served, not stored (`detail=busy`).
+    const declared = reason ? null : declaredLength((toStore ?? response).headers);
+    let held = 0;
+    if (declared !== null) {
+      if (this.#cache.holdPending(declared)) held = declared;
+      else reason = 'busy';
+    }
     // The spare: never read, teed once per follower. Taken before the page's copy reads the body.
     const spare = response.clone();
     lead.resolve({ kind: 'response', spare, request: ctx.request, ...(reason ? { detail: reason } : {}) });
@@ -495,9 +503,9 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, detail: reason }), { timing: this.#timing(ctx, desc) });
     }
     const forStore = toStore ?? response.clone();
-    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, replaces).finally(lead.end), 'store');
+    this.#waitUntil(ctx, this.#store(ctx.request, key, forStore, rules, held, replaces).finally(lead.end), 'store');
     // `stored` only when the length is known to fit; an unknown length may still turn out too large.
-    const stored = declaredLength((toStore ?? response).headers) !== null;
+    const stored = declared !== null;
     return withCacheStatus(response, cacheStatus(`fwd=${fwd}`, { fwdStatus, stored }), { timing: this.#timing(ctx, desc) });
   }
 
@@ -505,26 +513,36 @@ export class ImageCacheStrategy implements RouteHandlerObject {
    * Stores a response the worker fetched outside a page request (the capture of images a page
    * loaded before the worker controlled it) through the same put path as a miss: the route's
    * rules and {@link ImageCacheStrategy.lifetimeSecondsFor}, the `Vary` record, every storability
-   * check, the budget. Plugins are not called (there is no page request).
+   * check, the budget, `maxPendingBytes` (`busy`). Plugins are not called (there is no page request).
    * @param request The request that fetched `response` (its URL selects the route).
    * @param response An unread response; it is consumed.
    * @returns The put's result (`stored`, or `reason` why not). Never rejects for a bad response.
    */
   async store(request: Request, response: Response): Promise<PutResult> {
     const url = new URL(request.url);
-    return this.#store(request, cacheKey(url), response, this.#rulesFor(url));
+    return this.#store(request, cacheKey(url), response, this.#rulesFor(url), 0);
   }
 
-  /** Reads the body to store and hands it to the cache (bytes come from the body read). */
-  async #store(request: Request, key: string, response: Response, rules: RouteRules, replaces?: 'expire'): Promise<PutResult> {
-    const body = await response.arrayBuffer();
+  /**
+   * Reads the body to store and hands it to the cache (bytes come from the body read).
+   * @param held Bytes of `maxPendingBytes` held for this body (its declared length), or 0: the
+   *   cache holds the body's length once read (or answers `busy`).
+   */
+  async #store(request: Request, key: string, response: Response, rules: RouteRules, held: number, replaces?: 'expire'): Promise<PutResult> {
+    let body: ArrayBuffer;
+    try {
+      body = await response.arrayBuffer();
+    } catch (e) {
+      this.#cache.releasePending(held);
+      throw e;
+    }
     let headers = response.headers;
     const vary = varyRecord(request, headers);
     if (vary !== null) {
       headers = new Headers(headers);
       headers.set(VARY_HEADER, vary);
     }
-    return this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: this.#lifetime(rules, headers), replaces });
+    return this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: this.#lifetime(rules, headers), replaces, pendingHeldBytes: held });
   }
 
   async #revalidate(

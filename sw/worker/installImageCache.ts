@@ -91,6 +91,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     writeBehindMs: config.writeBehindMs,
     memoryTierBytes: config.memoryTierBytes,
     maxStaleSeconds: config.maxStaleSeconds,
+    maxPendingBytes: config.maxPendingBytes,
     storedHeaders: storedResponseHeaders,
     onEvent(event) {
       broadcaster.push(event);

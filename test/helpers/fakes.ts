@@ -134,6 +134,12 @@ export class FakeMetadataStore implements MetadataStore {
     const r = this.#records.get(url);
     return r ? structuredClone(r) : undefined;
   }
+  async expiredUrls(atOrBeforeMs: number): Promise<string[]> {
+    return [...this.#records.values()]
+      .filter((r) => r.expiresAt <= atOrBeforeMs)
+      .sort((a, b) => a.expiresAt - b.expiresAt || (a.url < b.url ? -1 : 1))
+      .map((r) => r.url);
+  }
   async putMany(records: readonly EntryRecord[]): Promise<void> {
     for (const r of records) this.#records.set(r.url, structuredClone(r));
   }

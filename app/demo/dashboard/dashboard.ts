@@ -395,6 +395,8 @@ function eventDetail(e: CacheEvent): string {
       return e.reason;
     case 'expired':
       return 'expire';
+    case 'cleared':
+      return `${e.entries} entries`;
     case 'error':
       return `${e.operation}: ${e.message}`;
   }
@@ -517,7 +519,7 @@ function onEvent(e: CacheEvent): void {
     perCategory.set(c, counts);
     recentLookups.push({ at: e.at, hit: e.type === 'hit' });
   }
-  if (e.type === 'stored' || e.type === 'evicted') entriesSoon();
+  if (e.type === 'stored' || e.type === 'evicted' || e.type === 'cleared') entriesSoon();
   if (e.type === 'error') healthSoon();
   if (client.controlled) statsSoon();
   // One redraw per batch: events of a batch are dispatched synchronously.

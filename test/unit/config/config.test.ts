@@ -36,7 +36,9 @@ describe('resolveConfig', () => {
       routes: [],
       policy: 'lru',
       writeBehindMs: 1000,
+      maxPendingBytes: 33_554_432,
     });
+    expect(resolveConfig({ maxBytes: 1000, maxPendingBytes: 4096 }).maxPendingBytes).toBe(4096);
     expect(resolveConfig({ maxBytes: 100 * 1024 * 1024 }).maxEntryBytes).toBe(5 * 1024 * 1024);
   });
 
@@ -56,6 +58,7 @@ describe('resolveConfig', () => {
     [{ maxBytes: 100, warmup: { concurrency: 0 } }, 'warmup.concurrency', /≥ 1/],
     [{ maxBytes: 100, warmup: { sources: [{ urlPrefix: '/x/' }] } }, 'warmup.sources[0].directory', /required/],
     [{ maxBytes: 100, policy: 'mru' }, 'policy', /must be one of/],
+    [{ maxBytes: 100, maxPendingBytes: 0 }, 'maxPendingBytes', /≥ 1 bytes/],
     [{ maxBytes: 100, routes: [{ pattern: 'a', opaqueBytes: 50 }] }, 'routes[0].opaqueBytes', /needs crossOrigin: true/],
     [{ maxBytes: 100, routes: [{ pattern: 'a', crossOrigin: true, opaqueBytes: 0 }] }, 'routes[0].opaqueBytes', /≥ 1 bytes/],
   ])('rejects %j naming the key', async (input, key, reason) => {

@@ -43,7 +43,7 @@ function record(name: string, over: Partial<EntryRecord> = {}): EntryRecord {
   };
 }
 
-const STATS: PersistedStats = { hits: 1, misses: 2, evictions: 3, expirations: 4, peakBytes: 5, stored: 6, bypassed: 7, collapsed: 8, stale: 9, errors: 10 };
+const STATS: PersistedStats = { hits: 1, misses: 2, evictions: 3, expirations: 4, peakBytes: 5, stored: 6, bypassed: 7, collapsed: 8, stale: 9, errors: 10, busyBypasses: 11 };
 
 describe.each(bodyStores)('BodyStore contract: %s', (_name, make) => {
   it('existsOnlyOnceSomethingIsWrittenAndNotAfterClear', async () => {
@@ -111,6 +111,20 @@ describe.each(metadataStores)('MetadataStore contract: %s', (_name, make) => {
     const store = make();
     await store.put(record('a', { expiresAt: Number.POSITIVE_INFINITY }));
     expect((await store.get(u('a')))!.expiresAt).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('expiredUrlsListsOnlyRecordsExpiringAtOrBeforeTheBoundInExpiryOrder', async () => {
+    const store = make();
+    await store.putMany([
+      record('late', { expiresAt: 5000 }),
+      record('early', { expiresAt: 2000 }),
+      record('edge', { expiresAt: 3000 }),
+      record('after', { expiresAt: 3001 }),
+      record('never', { expiresAt: Number.POSITIVE_INFINITY }),
+    ]);
+    expect(await store.expiredUrls(3000)).toEqual([u('early'), u('edge')]);
+    expect(await store.expiredUrls(1999)).toEqual([]);
+    expect(await store.expiredUrls(Number.MAX_SAFE_INTEGER)).toEqual([u('early'), u('edge'), u('after'), u('late')]);
   });
 
   it('replaceDeletesVictimsAndWritesTheRecord', async () => {

@@ -1,0 +1,243 @@
+/**
+ * Counting tests for issue 13: the IndexedDB work of a hit, a wake and a sweep, and the events of a
+ * hit and of `clear()`, must not grow with the number of entries. Counted through a wrapper around
+ * the {@link MetadataStore} interface over the real adapter (fake-indexeddb, with its real
+ * `expiresAt` index). No timing: the timings belong to `npm run bench`.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CacheEvents } from '../../../sw/storage/CacheEvents.ts';
+import { EntryMetadataModel, type EntryRecord, type PersistedStats } from '../../../sw/storage/EntryMetadataModel.ts';
+import { ImageCache } from '../../../sw/storage/ImageCache.ts';
+import type { CacheEvent } from '../../../sw/protocol.ts';
+import type { MetadataStore } from '../../../sw/storage/stores.ts';
+import { Clock, FakeBodyStore } from '../../helpers/fakes.ts';
+
+const u = (i: number) => `https://app.test/tiles/${i}.png`;
+const BYTES = 10;
+
+/** A {@link MetadataStore} that counts operations (calls) and the records each one reads or writes. */
+class CountingMetadataStore implements MetadataStore {
+  calls: Record<string, number> = {};
+  records = 0;
+  constructor(readonly inner: MetadataStore) {}
+  reset(): void {
+    this.calls = {};
+    this.records = 0;
+  }
+  get totalCalls(): number {
+    return Object.values(this.calls).reduce((s, n) => s + n, 0);
+  }
+  #count(op: string, records = 0): void {
+    this.calls[op] = (this.calls[op] ?? 0) + 1;
+    this.records += records;
+  }
+  async getAll(): Promise<EntryRecord[]> {
+    const all = await this.inner.getAll();
+    this.#count('getAll', all.length);
+    return all;
+  }
+  async get(url: string): Promise<EntryRecord | undefined> {
+    this.#count('get', 1);
+    return this.inner.get(url);
+  }
+  async expiredUrls(atOrBeforeMs: number): Promise<string[]> {
+    const urls = await this.inner.expiredUrls(atOrBeforeMs);
+    this.#count('expiredUrls', urls.length);
+    return urls;
+  }
+  putMany(records: readonly EntryRecord[]): Promise<void> {
+    this.#count('putMany', records.length);
+    return this.inner.putMany(records);
+  }
+  put(record: EntryRecord): Promise<void> {
+    this.#count('put', 1);
+    return this.inner.put(record);
+  }
+  replace(deleted: readonly string[], record: EntryRecord): Promise<void> {
+    this.#count('replace', deleted.length + 1);
+    return this.inner.replace(deleted, record);
+  }
+  deleteMany(urls: readonly string[]): Promise<void> {
+    this.#count('deleteMany', urls.length);
+    return this.inner.deleteMany(urls);
+  }
+  writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void> {
+    this.#count('writeBehind', records.length);
+    return this.inner.writeBehind(records, stats);
+  }
+  clear(): Promise<void> {
+    this.#count('clear');
+    return this.inner.clear();
+  }
+  getStats(): Promise<PersistedStats | undefined> {
+    this.#count('getStats');
+    return this.inner.getStats();
+  }
+  putStats(stats: PersistedStats): Promise<void> {
+    this.#count('putStats');
+    return this.inner.putStats(stats);
+  }
+  getMeta() {
+    this.#count('getMeta');
+    return this.inner.getMeta();
+  }
+  putMeta(meta: { cacheName: string }): Promise<void> {
+    this.#count('putMeta');
+    return this.inner.putMeta(meta);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/**
+ * Stores `n` committed entries straight into both stores (as a previous worker left them), fresh for
+ * an hour, except `expiredAt`, whose entries expired at `expiredAtMs`.
+ */
+async function seed(n: number, clock: Clock, expired: ReadonlySet<number> = new Set(), expiredAtMs = 0) {
+  const metadata = new EntryMetadataModel(`scale-db-${n}`);
+  const bodies = new FakeBodyStore('scale-images');
+  const now = clock.now();
+  const records: EntryRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    records.push({
+      url: u(i),
+      bytes: BYTES,
+      state: 'committed',
+      storedAt: now - 1000,
+      lastAccessedAt: now - 1000 + i,
+      accessSeq: i + 1,
+      expiresAt: expired.has(i) ? expiredAtMs : now + 3_600_000,
+      kind: 'runtime',
+      revision: null,
+      contentType: 'image/png',
+      etag: null,
+      lastModified: null,
+    });
+    await bodies.put(u(i), new Response(new Uint8Array(BYTES), { headers: { 'content-type': 'image/png' } }));
+  }
+  await metadata.putMany(records);
+  await metadata.putMeta({ cacheName: 'scale-images' });
+  return { metadata, bodies };
+}
+
+function open(stores: { metadata: MetadataStore; bodies: FakeBodyStore }, clock: Clock, options: { onEvent?: (e: CacheEvent) => void; maxStaleSeconds?: number } = {}) {
+  const counted = new CountingMetadataStore(stores.metadata);
+  const cache = new ImageCache({
+    cacheName: 'scale-images',
+    maxBytes: 1_000_000,
+    maxAgeSeconds: 3600,
+    maxStaleSeconds: options.maxStaleSeconds ?? 60,
+    now: clock.now,
+    metadata: counted,
+    bodies: stores.bodies,
+    writeBehindMs: 0,
+    onEvent: options.onEvent,
+  });
+  return { cache, counted };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('ImageCache at scale: IndexedDB operations and events counted, not timed (issue 13)', () => {
+  it('aHitMakesNoIndexedDbOperationAndTheAccessTimesOfManyHitsGoInOneWriteBehindBatch', async () => {
+    const clock = new Clock();
+    const { cache, counted } = open(await seed(1000, clock), clock);
+    await cache.ready();
+    counted.reset();
+    for (let i = 0; i < 50; i++) expect((await cache.lookup(u(i * 20))).result).toBe('hit');
+    expect(counted.totalCalls).toBe(0);
+    await cache.flush();
+    expect(counted.calls).toEqual({ writeBehind: 1 });
+    expect(counted.records).toBe(50);
+  });
+
+  it('aWakeMakesTheSameNumberOfIndexedDbOperationsAt10And1000Entries', async () => {
+    const callsAt = async (n: number) => {
+      const clock = new Clock();
+      const { cache, counted } = open(await seed(n, clock), clock);
+      await cache.ready();
+      expect(cache.size).toBe(n);
+      return { calls: counted.calls, records: counted.records };
+    };
+    const small = await callsAt(10);
+    const large = await callsAt(1000);
+    expect(large.calls).toEqual(small.calls);
+    // One getAll reads each record once; nothing else touches a record on a clean wake.
+    expect(large.calls.getAll).toBe(1);
+    expect(large.records).toBe(1000);
+  });
+
+  it('aSweepOf1000EntriesWith3PastTheirGraceTouchesOnlyThose3Records', async () => {
+    const clock = new Clock();
+    const expired = new Set([7, 500, 999]);
+    const stores = await seed(1000, clock, expired, clock.now() - 30_000); // stale, within the 60 s grace
+    const events: CacheEvent[] = [];
+    const { cache, counted } = open(stores, clock, { onEvent: (e) => events.push(e) });
+    await cache.ready();
+    expect(cache.size).toBe(1000);
+    clock.advance(30_000); // the 3: exactly at expiresAt + maxStaleSeconds
+    counted.reset();
+    expect(await cache.sweep()).toBe(3);
+    // One read of the expiresAt index listing the 3, and one record delete per expired entry.
+    expect(counted.calls).toEqual({ expiredUrls: 1, deleteMany: 3 });
+    expect(counted.records).toBe(6);
+    expect(cache.size).toBe(997);
+    expect(events.filter((e) => e.type === 'expired').map((e) => e.url).sort()).toEqual([u(500), u(7), u(999)]);
+    expect((await stores.metadata.getAll()).length).toBe(997);
+    expect((await stores.bodies.urls()).length).toBe(997);
+    counted.reset();
+    expect(await cache.sweep()).toBe(0);
+    expect(counted.calls).toEqual({ expiredUrls: 1 });
+    expect(counted.records).toBe(0);
+  });
+
+  it('aSweepSkipsAnIndexCandidateThatIsStillWithinItsGraceInMemory', async () => {
+    const clock = new Clock();
+    const stores = await seed(5, clock, new Set([2]), clock.now() - 30_000);
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    clock.advance(30_000);
+    // Fresh again in memory only: IndexedDB keeps an older, long-expired copy of the record.
+    const record = (await cache.peek(u(2)))!;
+    await cache.refresh(u(2));
+    await stores.metadata.put({ ...record, expiresAt: 0 }); // IndexedDB still says long expired
+    expect(await cache.sweep()).toBe(0);
+    expect(cache.size).toBe(5);
+    expect((await cache.lookup(u(2))).result).toBe('hit');
+  });
+
+  it('noEventIsBuiltForHitsMissesOrEvictionsWhenNobodyListens', async () => {
+    const clock = new Clock();
+    const emit = vi.spyOn(CacheEvents.prototype, 'emit');
+    const stores = await seed(100, clock, new Set([1]), clock.now() - 30_000);
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    clock.advance(30_000);
+    for (let i = 2; i < 100; i++) await cache.lookup(u(i));
+    await cache.lookup(u(5000)); // miss
+    expect(await cache.sweep()).toBe(1);
+    expect(emit).not.toHaveBeenCalled();
+    const seen: CacheEvent[] = [];
+    cache.on((e) => seen.push(e));
+    await cache.lookup(u(2));
+    expect(seen.map((e) => e.type)).toEqual(['hit']);
+  });
+
+  it('clearOfManyEntriesEmitsOneSummarisingEvent', async () => {
+    const clock = new Clock();
+    const events: CacheEvent[] = [];
+    const stores = await seed(2000, clock);
+    const { cache, counted } = open(stores, clock, { onEvent: (e) => events.push(e) });
+    await cache.ready();
+    counted.reset();
+    await cache.clear();
+    expect(events).toEqual([{ type: 'cleared', at: clock.now(), entries: 2000, bytes: 2000 * BYTES }]);
+    expect(counted.calls).toEqual({ clear: 1 });
+    expect(cache.stats()).toMatchObject({ entries: 0, bytesUsed: 0 });
+    expect(await stores.metadata.getAll()).toEqual([]);
+    expect(await stores.bodies.urls()).toEqual([]);
+  });
+});
