@@ -33,6 +33,7 @@ import {
   type EventsMessage,
   type HealthReport,
   type QueuePriority,
+  type QueueStats,
   type WarmProgress,
   type WarmResult,
 } from '../sw/protocol.ts';
@@ -116,6 +117,8 @@ export type ClientStats = CacheStats & {
   cacheName: string;
   /** Events the worker dropped because a batch was full (a page then misses them; counters stay right). */
   droppedEvents: number;
+  /** The background job queue (warm-up, capture, `warm()`): counts by priority and dead letters. Absent from older workers. */
+  queue?: QueueStats;
 };
 
 /** A listener for events of type `T` (`'*'`: every event). */

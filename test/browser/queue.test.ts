@@ -235,3 +235,36 @@ describe('job queue in Chromium: a big manifest, installBytes and resume after a
     await page.close();
   });
 });
+
+describe('job queue in Chromium: the demo and the dashboard show it', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await setupEnv({ cacheName: CACHE_NAME, maxBytes: 20 * 1024 * 1024, writeBehindMs: 100 });
+  });
+  afterAll(() => env?.close());
+
+  it('savesTheAreaAroundTheViewWithAProgressBarAndTheDashboardCountsIt', async () => {
+    const page = await openControlled(env, '/index.html');
+    await page.getByTestId('save-area-button').click();
+    const status = page.getByTestId('save-area-status');
+    await status.filter({ hasText: 'Saved' }).waitFor({ timeout: 30_000 });
+    const text = (await status.textContent())!;
+    const [, saved, total] = /Saved (\d+) of (\d+) tiles/.exec(text)!;
+    expect(Number(total)).toBeGreaterThan(4);
+    expect(saved).toBe(total);
+    const bar = page.getByTestId('save-area-progress');
+    expect(await bar.evaluate((b: HTMLProgressElement) => [b.value, b.max])).toEqual([Number(total), Number(total)]);
+    const dash = await openControlled(env, '/dashboard/index.html');
+    await dash.locator('[data-testid="queue-table"] tr[data-priority="warm"]').waitFor({ timeout: 10_000 });
+    const rows = await dash.locator('[data-testid="queue-table"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [(tr as HTMLElement).dataset.priority, ...[...tr.querySelectorAll('td')].map((td) => Number(td.textContent!.replace(/\D/g, '')))]),
+    );
+    expect(rows.map((r) => r[0])).toEqual(['capture', 'manifest', 'warm']);
+    // A tile the page had already loaded was queued by the capture first: it is counted there.
+    const done = rows.reduce((sum, r) => sum + (r[3] as number), 0);
+    expect(done).toBeGreaterThanOrEqual(Number(total));
+    for (const r of rows) expect([r[1], r[2], r[4]]).toEqual([0, 0, 0]); // nothing pending, running or dead
+    await page.close();
+    await dash.close();
+  });
+});
