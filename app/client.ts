@@ -32,10 +32,32 @@ import {
   type EntryInfo,
   type EventsMessage,
   type HealthReport,
+  type QueuePriority,
+  type QueueStats,
+  type WarmProgress,
   type WarmResult,
 } from '../sw/protocol.ts';
 
-export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason, WarmResult } from '../sw/protocol.ts';
+export type {
+  CacheEvent,
+  CacheEventType,
+  CacheStats,
+  EntryInfo,
+  HealthReport,
+  QueuePriority,
+  QueueStats,
+  RemovalReason,
+  WarmProgress,
+  WarmResult,
+} from '../sw/protocol.ts';
+
+/** Options of {@link ImageCacheClient.warm}. */
+export interface WarmOptions {
+  /** The queue priority: `'warm'` (lowest), `'manifest'`, or `'capture'` (highest background). @default "warm" */
+  priority?: QueuePriority;
+  /** Called after each URL settles, with the totals so far and that URL's outcome. */
+  onProgress?: (progress: WarmProgress) => void;
+}
 
 /** What an {@link ImageCacheClientError} is about. */
 export type ImageCacheClientErrorCode =
@@ -95,6 +117,8 @@ export type ClientStats = CacheStats & {
   cacheName: string;
   /** Events the worker dropped because a batch was full (a page then misses them; counters stay right). */
   droppedEvents: number;
+  /** The background job queue (warm-up, capture, `warm()`): counts by priority and dead letters. Absent from older workers. */
+  queue?: QueueStats;
 };
 
 /** A listener for events of type `T` (`'*'`: every event). */
@@ -221,16 +245,26 @@ export class ImageCacheClient {
   }
 
   /**
-   * Fetches and stores `urls` now (runtime entries, under the same budget: storing them may evict
-   * others). Resolves when every URL is settled, with each URL (absolute) in `stored`, `skipped`
-   * (already cached and fresh) or `failed` (with the reason, e.g. `HTTP 404` or
-   * `not stored: too-large`); a failing URL never rejects the call. Each URL is tried twice.
+   * Fetches and stores `urls` through the worker's background job queue (runtime entries, under
+   * the same budget: storing them may evict others). Resolves when every URL is settled, with each
+   * URL (absolute) in `stored`, `skipped` (already cached) or `failed` (with the last reason, e.g.
+   * `HTTP 404` or `not stored: too-large`); a failing URL never rejects the call. A network error
+   * or HTTP 408/425/429/5xx is retried `warmup.retries` times with backoff; a URL that still fails
+   * is also listed in the worker's dead letters (stats and health `queue.dead`). Queued work waits
+   * while the page's own image misses wait for the network, and is paced by
+   * `warmup.requestsPerSecond`.
    * @param urls Image URLs, absolute or relative to this page.
-   * @throws ImageCacheClientError `no-controller`, `timeout` (large batches need a larger
-   *   `timeoutMs`), `worker-error` (`TypeError` when `urls` is not an array of strings).
+   * @param options `priority`: `'warm'` (default, the lowest), `'manifest'` or `'capture'`;
+   *   `onProgress`: called after each URL settles with the totals so far (each progress message
+   *   also restarts the `timeoutMs` timer, so a long batch times out only when it stalls).
+   * @throws ImageCacheClientError `no-controller`, `timeout`, `worker-error` (`TypeError` when
+   *   `urls` is not an array of strings or `priority` is unknown).
    */
-  warm(urls: readonly string[]): Promise<WarmResult> {
-    return this.#request<WarmResult>({ protocol: PROTOCOL, op: 'warm', urls: urls as string[] });
+  warm(urls: readonly string[], options: WarmOptions = {}): Promise<WarmResult> {
+    return this.#request<WarmResult>(
+      { protocol: PROTOCOL, op: 'warm', urls: urls as string[], priority: options.priority, progress: options.onProgress !== undefined },
+      options.onProgress,
+    );
   }
 
   /**
@@ -289,7 +323,7 @@ export class ImageCacheClient {
   }
 
   /** Sends one request to the controlling worker and waits for its reply on a MessageChannel. */
-  #request<T>(request: ClientRequest): Promise<T> {
+  #request<T>(request: ClientRequest, onProgress?: (progress: WarmProgress) => void): Promise<T> {
     const op = request.op;
     const controller = this.#container?.controller;
     if (!controller) return Promise.reject(new ImageCacheClientError('no-controller', { op }));
@@ -301,13 +335,24 @@ export class ImageCacheClient {
         channel.port1.onmessage = null;
         channel.port1.close();
       };
-      const timer = setTimeout(() => {
+      const onTimeout = (): void => {
         finish();
         reject(new ImageCacheClientError('timeout', { op, timeoutMs }));
-      }, timeoutMs);
+      };
+      let timer = setTimeout(onTimeout, timeoutMs);
       channel.port1.onmessage = (message: MessageEvent<unknown>) => {
         const reply = message.data as ClientReply | null;
         if (!reply || reply.protocol !== PROTOCOL) return;
+        if ('progress' in reply) {
+          clearTimeout(timer);
+          timer = setTimeout(onTimeout, timeoutMs);
+          try {
+            onProgress?.(reply.progress);
+          } catch (e) {
+            console.error(e);
+          }
+          return;
+        }
         finish();
         if (reply.ok) resolve(reply.result as T);
         else reject(new ImageCacheClientError('worker-error', { op, worker: { name: reply.error.name, message: reply.error.message } }));

@@ -64,6 +64,21 @@ export interface WarmupConfig {
   concurrency?: number;
   /** How many times a failed warm-up fetch is retried (exponential backoff from 250 ms). @default 2 */
   retries?: number;
+  /**
+   * Rate limit of the background job queue (warm-up, capture, `client.warm()`), in requests per
+   * second: a token bucket refilled at this rate, holding at most `max(1, ceil(rate))` tokens;
+   * every attempt (first or retry) takes one. Fractions allowed (`0.5`: one request every 2 s).
+   * Page requests are never limited. `0` disables the limit. @default 0
+   */
+  requestsPerSecond?: number;
+  /**
+   * How many bytes of the manifest must be stored before `install` completes. The rest of the
+   * manifest is fetched in the background through the job queue (persisted in IndexedDB and
+   * resumed when the worker restarts), so a big manifest neither slows install nor fails it.
+   * Install also completes when the whole manifest is done (stored, skipped or dead) before
+   * reaching it. `0`: install waits for no image. @default 5242880 (5 MiB)
+   */
+  installBytes?: Bytes;
 }
 
 /**
@@ -237,7 +252,7 @@ export interface ResolvedConfig {
     variants?: { pattern: string };
     transcode?: ResolvedTranscodeOptions;
   }>;
-  warmup: { concurrency: number; retries: number; sources: Array<{ directory: string; urlPrefix: string; include?: string }> };
+  warmup: { concurrency: number; retries: number; requestsPerSecond: number; installBytes: Bytes; sources: Array<{ directory: string; urlPrefix: string; include?: string }> };
   fallbackImage: string | null;
   policy: PolicyName;
   shell: string[];
@@ -265,6 +280,8 @@ export const DEFAULTS = {
   matchImageDestination: true,
   concurrency: 4,
   retries: 2,
+  requestsPerSecond: 0,
+  installBytes: 5 * 1024 * 1024,
   policy: 'lru' as PolicyName,
   writeBehindMs: 1000,
   sweepIntervalSeconds: 30,
@@ -475,7 +492,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   const warmupIn = raw.warmup ?? {};
   if (typeof warmupIn !== 'object' || warmupIn === null || Array.isArray(warmupIn)) fail('warmup', 'must be an object');
   const w = warmupIn as Record<string, unknown>;
-  for (const k of Object.keys(w)) if (!['sources', 'concurrency', 'retries'].includes(k)) fail(`warmup.${k}`, 'is not a known warm-up option');
+  for (const k of Object.keys(w)) if (!['sources', 'concurrency', 'retries', 'requestsPerSecond', 'installBytes'].includes(k)) fail(`warmup.${k}`, 'is not a known warm-up option');
   const sourcesIn = w.sources ?? [];
   if (!Array.isArray(sourcesIn)) fail('warmup.sources', 'must be an array of { directory, urlPrefix, include? }');
   const sources = sourcesIn.map((s: unknown, i) => {
@@ -525,6 +542,11 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   timer(sweepIntervalSeconds * 1000, 'sweepIntervalSeconds', 'a sweep interval of');
   const concurrency = w.concurrency === undefined ? DEFAULTS.concurrency : integer(w.concurrency, 'warmup.concurrency', 1, 'requests');
   const retries = w.retries === undefined ? DEFAULTS.retries : integer(w.retries, 'warmup.retries', 0, 'retries');
+  const requestsPerSecond = w.requestsPerSecond === undefined ? DEFAULTS.requestsPerSecond : w.requestsPerSecond;
+  if (typeof requestsPerSecond !== 'number' || !Number.isFinite(requestsPerSecond) || requestsPerSecond < 0) {
+    fail('warmup.requestsPerSecond', `must be a number of requests per second ≥ 0 (0 disables the limit), got ${JSON.stringify(requestsPerSecond)}`);
+  }
+  const installBytes = w.installBytes === undefined ? DEFAULTS.installBytes : integer(w.installBytes, 'warmup.installBytes', 0, 'bytes');
   // The last retry waits WARMUP_BACKOFF_MS · 2^(retries − 1).
   if (retries > 0) timer(WARMUP_BACKOFF_MS * 2 ** (retries - 1), 'warmup.retries', `the backoff before retry ${retries} (250 ms doubling) of`);
   return {
@@ -539,6 +561,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
       sources,
       concurrency,
       retries,
+      requestsPerSecond,
+      installBytes,
     },
     fallbackImage,
     policy: policy as PolicyName,

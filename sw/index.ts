@@ -47,7 +47,7 @@ const {
 } = config;
 const { cache, strategy, route } = installImageCache({
   ...options,
-  warmup: { concurrency: warmup.concurrency, retries: warmup.retries },
+  warmup: { concurrency: warmup.concurrency, retries: warmup.retries, requestsPerSecond: warmup.requestsPerSecond, installBytes: warmup.installBytes },
   ...(fallbackImage ? { fallbackImage } : {}),
   manifest: self.__IMAGE_CACHE_MANIFEST,
 });

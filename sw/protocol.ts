@@ -157,10 +157,41 @@ export interface HealthReport {
   mutationTimeouts: number;
   /** Warm-up report of this worker version's install, or `null`. */
   warmup: Record<string, unknown> | null;
+  /** The background job queue (warm-up, capture, `warm()`): counts by priority and the URLs that kept failing. */
+  queue?: QueueStats;
   /** When this report was made, ms since epoch. */
   at: number;
   /** Which transcode targets the engine could encode (`routes[].transcode`), when a worker reports it. */
   transcode?: { encoders: Record<string, 'supported' | 'unsupported'> };
+}
+
+/** A background priority, highest first: `capture`, `manifest`, `warm` (page requests come before all and are never queued). */
+export type QueuePriority = 'capture' | 'manifest' | 'warm';
+
+/** The background job queue, in stats (`queue`) and health. */
+export interface QueueStats {
+  /** By priority: waiting (including retries in backoff), running, done (stored or skipped) and dead since the worker started. */
+  byPriority: Record<QueuePriority, { pending: number; running: number; done: number; dead: number }>;
+  /** Page misses waiting for the network now: nothing queued starts while there are any. */
+  pageFetches: number;
+  /** Jobs re-queued from IndexedDB when this worker started (it was stopped with work pending). */
+  resumed: number;
+  /** URLs that kept failing (every retry spent, or a failure not worth retrying), oldest first, at most 100. */
+  dead: Array<{ url: string; priority: QueuePriority; attempts: number; reason: string; atMs: number }>;
+}
+
+/** Progress of a `client.warm()` call, posted after each URL settles. */
+export interface WarmProgress {
+  /** URLs in the call (duplicates dropped). */
+  total: number;
+  stored: number;
+  skipped: number;
+  failed: number;
+  /** Bytes stored so far. */
+  bytes: number;
+  /** The URL that just settled, and how. */
+  url: string;
+  outcome: 'stored' | 'skipped' | 'failed';
 }
 
 /** Result of a batch warm-up (`client.warm(urls)`). */
@@ -174,7 +205,7 @@ export interface WarmResult {
 export type ClientRequest =
   | { protocol: typeof PROTOCOL; op: 'stats' | 'entries' | 'health' | 'clear' | 'ping' }
   | { protocol: typeof PROTOCOL; op: 'delete'; url: string }
-  | { protocol: typeof PROTOCOL; op: 'warm'; urls: string[] };
+  | { protocol: typeof PROTOCOL; op: 'warm'; urls: string[]; priority?: QueuePriority; progress?: boolean };
 
 /**
  * Posted by the registration snippet (`registerImageCache`, `captureLoadedImages`) to the
@@ -202,5 +233,6 @@ export interface CaptureResult {
 
 /** The worker's reply. */
 export type ClientReply =
+  | { protocol: typeof PROTOCOL; progress: WarmProgress }
   | { protocol: typeof PROTOCOL; ok: true; result: unknown }
   | { protocol: typeof PROTOCOL; ok: false; error: { name: string; message: string; code?: ImageCacheErrorCode } };

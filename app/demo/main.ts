@@ -8,6 +8,7 @@ import { BannerCarousel } from './banners.ts';
 import { loadCatalog, type Catalog } from './catalog.ts';
 import { renderDrivers } from './drivers.ts';
 import { driverProfile, hash32 } from './format.ts';
+import { ImageCacheClient } from '../client.ts';
 import { TileMap } from './map.ts';
 import { CachePanel } from './panel.ts';
 
@@ -35,11 +36,54 @@ function showControl(): void {
   else setChip('status-controlled', 'not controlled yet', 'warn');
 }
 
+/**
+ * "Save this area for offline": warms the tiles around the current view through the worker's job
+ * queue (`client.warm`, priority `warm`), with a progress bar. Panning goes on meanwhile: the
+ * page's own tile misses come first, the queue waits for them.
+ */
+function setUpSaveArea(map: TileMap, onImageSettled: () => void): void {
+  const button = byTestId<HTMLButtonElement>('save-area-button');
+  const bar = byTestId<HTMLProgressElement>('save-area-progress');
+  const status = byTestId('save-area-status');
+  const client = new ImageCacheClient({ timeoutMs: 30_000 });
+  button.addEventListener('click', async () => {
+    if (!client.controlled) {
+      status.textContent = 'The image cache is not active yet.';
+      return;
+    }
+    const urls = map.areaUrls(2);
+    button.disabled = true;
+    bar.hidden = false;
+    bar.max = urls.length;
+    bar.value = 0;
+    status.textContent = `0 / ${urls.length} tiles`;
+    try {
+      const result = await client.warm(urls, {
+        onProgress: (p) => {
+          const settled = p.stored + p.skipped + p.failed;
+          bar.value = settled;
+          status.textContent = `${settled} / ${p.total} tiles`;
+        },
+      });
+      const failed = result.failed.length;
+      status.textContent = `Saved ${result.stored.length + result.skipped.length} of ${urls.length} tiles for offline${failed ? ` (${failed} failed)` : ''}.`;
+      status.dataset.state = failed ? 'warn' : 'ok';
+    } catch (error) {
+      status.textContent = `Could not save: ${error instanceof Error ? error.message : String(error)}`;
+      status.dataset.state = 'error';
+    } finally {
+      button.disabled = false;
+      onImageSettled();
+    }
+  });
+}
+
 function showCatalog(catalog: Catalog, source: 'network' | 'saved', onImageSettled: () => void): void {
   const { grid, drivers, vehicles, banners } = catalog;
   const viewport = byTestId('map-viewport');
   if (grid) {
     const map = new TileMap(viewport, grid, byTestId('map-position'), { onImageSettled });
+    setUpSaveArea(map, onImageSettled);
     // The first drivers' cars, scattered deterministically around the centre.
     const cols = grid.maxX - grid.minX + 1;
     const rows = grid.maxY - grid.minY + 1;

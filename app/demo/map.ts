@@ -62,6 +62,30 @@ export class TileMap {
     this.listen();
   }
 
+  /**
+   * The tile URLs around the current view: every tile within `radiusTiles` tiles of the visible
+   * area (clamped to the grid), nearest the centre first. Read at call time, so a pan after the
+   * call does not change the list.
+   */
+  areaUrls(radiusTiles = 2): string[] {
+    const { grid } = this;
+    const size = grid.tileSize;
+    const cols = grid.maxX - grid.minX;
+    const rows = grid.maxY - grid.minY;
+    const first = (o: number) => Math.floor(o / size) - radiusTiles;
+    const last = (o: number, span: number) => Math.floor((o + span - 1) / size) + radiusTiles;
+    const cx = (this.offsetX + this.viewport.clientWidth / 2) / size;
+    const cy = (this.offsetY + this.viewport.clientHeight / 2) / size;
+    const out: Array<{ url: string; d: number }> = [];
+    for (let row = Math.max(0, first(this.offsetY)); row <= Math.min(rows, last(this.offsetY, this.viewport.clientHeight)); row++) {
+      for (let col = Math.max(0, first(this.offsetX)); col <= Math.min(cols, last(this.offsetX, this.viewport.clientWidth)); col++) {
+        const url = grid.urls.get(`${grid.minX + col},${grid.minY + row}`);
+        if (url !== undefined) out.push({ url, d: Math.hypot(col + 0.5 - cx, row + 0.5 - cy) });
+      }
+    }
+    return out.sort((a, b) => a.d - b.d).map((t) => new URL(t.url, location.href).href);
+  }
+
   /** Moves the view so the grid's centre is in the middle. */
   centre(): void {
     this.stopAnimation();

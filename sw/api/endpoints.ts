@@ -1,5 +1,5 @@
 import { errorCodeOf } from '../errors/ImageCacheError.ts';
-import { PROTOCOL, type ClientReply, type ClientRequest, type WarmResult } from '../protocol.ts';
+import { PROTOCOL, type ClientReply, type ClientRequest, type QueuePriority, type WarmProgress, type WarmResult } from '../protocol.ts';
 import type { ImageCache } from '../storage/ImageCache.ts';
 import { precacheImages } from '../warmup/precache.ts';
 
@@ -15,7 +15,14 @@ export interface ApiContext {
   health: () => Promise<unknown>;
   /** Freshness lifetime for warmed URLs, in seconds. */
   maxAgeSecondsFor?: (url: string) => number;
+  /**
+   * Warms `urls` (absolute) through the worker's job queue at `priority`, calling `onProgress`
+   * after each URL. @default without it, {@link warm} fetches them directly (no queue)
+   */
+  warm?: (urls: string[], priority: QueuePriority, onProgress?: (progress: WarmProgress) => void) => Promise<WarmResult>;
 }
+
+const PRIORITIES: readonly QueuePriority[] = ['capture', 'manifest', 'warm'];
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body, null, 2), {
@@ -47,7 +54,12 @@ export async function warm(context: ApiContext, urls: readonly string[], base: s
  * Runs one operation of the page protocol (shared by the HTTP endpoints and the MessageChannel
  * handler). Rejects with the underlying error.
  */
-export async function runOperation(context: ApiContext, request: ClientRequest, base: string): Promise<unknown> {
+export async function runOperation(
+  context: ApiContext,
+  request: ClientRequest,
+  base: string,
+  onProgress?: (progress: WarmProgress) => void,
+): Promise<unknown> {
   const { cache } = context;
   switch (request.op) {
     case 'ping':
@@ -68,6 +80,10 @@ export async function runOperation(context: ApiContext, request: ClientRequest, 
       if (!Array.isArray(request.urls) || request.urls.some((u) => typeof u !== 'string')) {
         throw new TypeError('warm: urls must be an array of strings');
       }
+      if (request.priority !== undefined && !PRIORITIES.includes(request.priority)) {
+        throw new TypeError(`warm: priority must be one of ${PRIORITIES.join(', ')}`);
+      }
+      if (context.warm) return context.warm(request.urls.map((u) => new URL(u, base).href), request.priority ?? 'warm', onProgress);
       return warm(context, request.urls, base);
     default:
       throw new TypeError(`unknown operation ${JSON.stringify((request as { op: unknown }).op)}`);
@@ -120,12 +136,16 @@ export async function handleApiRequest(context: ApiContext, request: Request, na
 }
 
 /**
- * Handles a `message` event of the page protocol: replies on `ports[0]` with a {@link ClientReply}.
+ * Handles a `message` event of the page protocol: replies on `ports[0]` with a {@link ClientReply}
+ * (a `warm` asking for `progress` first gets one `{ progress }` message per settled URL).
  * Returns false (and does nothing) for messages of other protocols.
  */
 export function handleMessage(context: ApiContext, data: unknown, port: MessagePort | undefined, base: string): Promise<void> | false {
   if (typeof data !== 'object' || data === null || (data as { protocol?: unknown }).protocol !== PROTOCOL || !port) return false;
-  return runOperation(context, data as ClientRequest, base).then(
+  const request = data as ClientRequest;
+  const onProgress =
+    request.op === 'warm' && request.progress ? (progress: WarmProgress) => port.postMessage({ protocol: PROTOCOL, progress } satisfies ClientReply) : undefined;
+  return runOperation(context, request, base, onProgress).then(
     (result) => port.postMessage({ protocol: PROTOCOL, ok: true, result } satisfies ClientReply),
     (e: unknown) =>
       port.postMessage({

@@ -17,3 +17,17 @@ export { CacheIndex, type CacheLimits, type Admission } from './CacheIndex.ts';
 export { expiresAtMs, isFresh, ageSeconds, findExpired, recencyOrder, isPastStaleGrace, capFreshness } from './freshness.ts';
 export { chooseStaleVictims } from './staleFirst.ts';
 export { createPolicy, POLICY_NAMES, type PolicyName } from './createPolicy.ts';
+export {
+  JobQueue,
+  JOB_PRIORITIES,
+  type Job,
+  type JobPriority,
+  type JobOutcome,
+  type JobEvent,
+  type JobTimer,
+  type JobQueueOptions,
+  type DeadLetter,
+  type BatchProgress,
+  type PriorityCounts,
+  type ProgressListener,
+} from './JobQueue.ts';

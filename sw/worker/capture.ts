@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import type { ResolvedConfig } from '../config.ts';
+import type { BatchProgress, JobOutcome, JobPriority } from '../policy/JobQueue.ts';
 import { PROTOCOL, type CaptureMessage, type CaptureResult } from '../protocol.ts';
 import { cacheKey, type ImageCache } from '../storage/ImageCache.ts';
 import type { ImageCacheStrategy } from '../strategy/ImageCacheStrategy.ts';
@@ -20,6 +21,13 @@ export interface CaptureOptions {
   origin: string;
   /** The network (the HTTP cache answers `force-cache` requests it can). @default globalThis.fetch */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * The worker's background job queue ({@link BackgroundJobs}): when given, URLs are queued at
+   * priority `capture` (retries, rate limit, dead letters, pause while page misses wait) and the
+   * queue calls {@link LoadedImageCapture.storeOne}; without it, {@link CAPTURE_CONCURRENCY} run
+   * at once, without retries.
+   */
+  jobs?: { enqueue(items: ReadonlyArray<{ url: string }>, priority: JobPriority): Promise<BatchProgress> };
 }
 
 /** Totals since the worker started, shown in stats as `capture`. */
@@ -100,41 +108,63 @@ export class LoadedImageCapture {
       seen.add(key);
       todo.push(url);
     });
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < todo.length) await this.#one(todo[next++]!, result);
-    };
-    await Promise.all(Array.from({ length: Math.min(CAPTURE_CONCURRENCY, todo.length) }, worker));
+    if (this.#options.jobs) {
+      const done = await this.#options.jobs.enqueue(
+        todo.map((u) => ({ url: u.href })),
+        'capture',
+      );
+      result.stored += done.stored;
+      result.skipped += done.skipped;
+      result.failed += done.failed;
+    } else {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < todo.length) await this.#one(todo[next++]!, result);
+      };
+      await Promise.all(Array.from({ length: Math.min(CAPTURE_CONCURRENCY, todo.length) }, worker));
+    }
     for (const k of ['stored', 'skipped', 'ignored', 'failed'] as const) this.totals[k] += result[k];
     return result;
   }
 
-  async #one(url: URL, result: CaptureResult): Promise<void> {
+  /**
+   * One attempt at capturing `url` (the job of priority `capture`): `skipped` when an entry
+   * exists; else fetched with `cache: 'force-cache'` and stored through
+   * {@link ImageCacheStrategy.store}; a response that cannot be stored is a failure not worth
+   * retrying. Rejects with the network's error (retryable).
+   */
+  async storeOne(url: URL): Promise<JobOutcome> {
     const { cache, strategy, origin } = this.#options;
+    const key = cacheKey(url.href);
+    this.totals.pending++;
+    try {
+      if (await cache.peek(key)) return { result: 'skipped' };
+      const sameOrigin = url.origin === origin;
+      const request = new Request(url.href, { cache: 'force-cache', mode: sameOrigin ? 'same-origin' : 'cors', credentials: 'same-origin' });
+      const response = await this.#fetch(request);
+      const put = await strategy.store(request, response);
+      return put.stored ? { result: 'stored', bytes: put.bytes ?? 0 } : { result: 'failed', reason: `not stored: ${put.reason ?? 'unknown'}`, retryable: false };
+    } finally {
+      this.totals.pending--;
+    }
+  }
+
+  async #one(url: URL, result: CaptureResult): Promise<void> {
     const key = cacheKey(url.href);
     if (this.#inflight.has(key)) {
       result.skipped++;
       return;
     }
     this.#inflight.add(key);
-    this.totals.pending++;
     try {
-      if (await cache.peek(key)) {
-        result.skipped++;
-        return;
-      }
-      const sameOrigin = url.origin === origin;
-      const request = new Request(url.href, { cache: 'force-cache', mode: sameOrigin ? 'same-origin' : 'cors', credentials: 'same-origin' });
-      const response = await this.#fetch(request);
-      const put = await strategy.store(request, response);
-      if (put.stored) result.stored++;
-      else result.failed++;
+      const outcome = await this.storeOne(url);
+      if (outcome.result === 'failed') result.failed++;
+      else result[outcome.result]++;
     } catch (e) {
       result.failed++;
-      cache.reportError('capture', e, key);
+      this.#options.cache.reportError('capture', e, key);
     } finally {
       this.#inflight.delete(key);
-      this.totals.pending--;
     }
   }
 }

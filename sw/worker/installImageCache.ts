@@ -9,7 +9,9 @@ import { Transcoder } from '../transcode/Transcoder.ts';
 import { createPolicy } from '../policy/createPolicy.ts';
 import { cacheKey, ImageCache } from '../storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
-import { precacheImages, type WarmupReport } from '../warmup/precache.ts';
+import type { WarmResult } from '../protocol.ts';
+import type { WarmupReport } from '../warmup/precache.ts';
+import { BackgroundJobs } from './BackgroundJobs.ts';
 import { LoadedImageCapture } from './capture.ts';
 import { resolveInstallOptions, type InstallImageCacheOptions } from './options.ts';
 import { findVariant } from './variants.ts';
@@ -111,6 +113,21 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     },
   });
 
+  // The one background job queue: warm-up, capture and client.warm() (issue 11, item 2).
+  const jobs: BackgroundJobs = new BackgroundJobs({
+    cache,
+    warmup: config.warmup,
+    dbName: `${config.cacheName}-jobs`,
+    lifetimeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
+    capture: (url) => (capture ? capture.storeOne(url) : Promise.reject(new Error('captureLoadedImages is off'))),
+    onEvent(event) {
+      if (event.type === 'error') errors.add(Date.now(), event.operation, String(event.error));
+      else if (process.env.NODE_ENV !== 'production' && event.type === 'dead') logger.warn(`gave up ${event.job.url} (${event.job.priority}): ${event.reason}`);
+    },
+  });
+  /** Resumes the persisted queue (once per worker) and keeps the event alive until it is empty. */
+  const keepQueueAlive = (event: ExtendableEvent): void => event.waitUntil(jobs.resume().then(() => jobs.whenIdle()));
+
   /** The rules of the first configured route matching `url`, else the defaults. */
   const rulesFor = (url: URL | string): RouteRules => {
     const href = String(url);
@@ -143,6 +160,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     rulesFor,
     origin,
     afterResponse(event) {
+      keepQueueAlive(event);
       event.waitUntil(cache.flushSoon());
       event.waitUntil(broadcaster.whenFlushed());
       if (Date.now() - lastMaintenanceAt >= config.sweepIntervalSeconds * 1000) event.waitUntil(maintenance());
@@ -155,16 +173,49 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     },
     plugins,
     transformBody: (input, rules) => transcoder.transform(input, rules.transcode),
+    // Page misses: queued background work waits while any is in flight.
+    fetch: (request) => {
+      jobs.queue.pageFetchStarted();
+      return Promise.resolve()
+        .then(() => fetch(request))
+        .finally(() => jobs.queue.pageFetchEnded());
+    },
   });
 
   // Images a page loaded before this worker controlled it (captureLoadedImages, issue 11).
-  const capture = config.captureLoadedImages ? new LoadedImageCapture({ cache, strategy, config, origin }) : null;
+  const capture: LoadedImageCapture | null = config.captureLoadedImages ? new LoadedImageCapture({ cache, strategy, config, origin, jobs }) : null;
 
   const api: ApiContext = {
     cache,
-    statsExtras: () => ({ warmup, lastRecovery: cache.lastRecovery, cacheName: config.cacheName, droppedEvents: broadcaster.dropped, capture: capture?.totals ?? null, transcode: transcoder.stats }),
-    health: async () => ({ ...(await healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null)), transcode: transcoder.health }),
+    statsExtras: () => ({
+      warmup,
+      lastRecovery: cache.lastRecovery,
+      cacheName: config.cacheName,
+      droppedEvents: broadcaster.dropped,
+      capture: capture?.totals ?? null,
+      queue: jobs.stats(),
+      transcode: transcoder.stats,
+    }),
+    health: async () => {
+      const report = await healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null);
+      const queue = jobs.stats();
+      // A URL that kept failing degrades health like a failed warm-up URL.
+      return { ...report, status: report.status === 'ok' && queue.dead.length > 0 ? 'degraded' : report.status, queue, transcode: transcoder.health };
+    },
     maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
+    warm: async (urls, priority, onProgress) => {
+      const result: WarmResult = { stored: [], skipped: [], failed: [] };
+      await jobs.enqueue(
+        urls.map((url) => ({ url })),
+        priority,
+        (progress, url, outcome, reason) => {
+          if (outcome === 'failed') result.failed.push({ url, reason: reason ?? 'failed' });
+          else result[outcome].push(url);
+          onProgress?.({ ...progress, url, outcome });
+        },
+      );
+      return result;
+    },
   };
 
   // ----- lifecycle -----------------------------------------------------------------------------
@@ -180,15 +231,30 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
             .catch((e: unknown) => errors.add(Date.now(), 'fallback', String(e)));
         }
         if (manifest.length === 0) return;
-        // A failing warm-up image never fails install; it is reported in stats and health.
-        warmup = await precacheImages(cache, manifest, {
-          concurrency: config.warmup.concurrency,
-          retries: config.warmup.retries,
-          maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
-        }).catch((e: unknown) => {
-          errors.add(Date.now(), 'warmup', String(e));
-          return null;
-        });
+        // Through the job queue at priority `manifest`. Install waits until `warmup.installBytes`
+        // are stored (or the manifest is done); the rest goes on in the background, persisted and
+        // resumed after a worker restart. A failing URL never fails install (stats, health).
+        const report: WarmupReport = { total: manifest.length, stored: 0, skipped: 0, failed: 0, failures: [], finishedAt: 0 };
+        warmup = report;
+        let reachedInstallBytes = (): void => {};
+        const gate = new Promise<void>((resolve) => (reachedInstallBytes = resolve));
+        if (config.warmup.installBytes === 0) reachedInstallBytes();
+        const done = jobs
+          .enqueue(
+            manifest.map((e) => ({ url: new URL(e.url, self.location.href).href, revision: e.revision })),
+            'manifest',
+            (progress, url, outcome, reason) => {
+              report.stored = progress.stored;
+              report.skipped = progress.skipped;
+              report.failed = progress.failed;
+              if (outcome === 'failed' && report.failures.length < 20) report.failures.push({ url, reason: reason ?? 'failed' });
+              if (progress.bytes >= config.warmup.installBytes) reachedInstallBytes();
+            },
+          )
+          .then(() => {
+            report.finishedAt = Date.now();
+          });
+        await Promise.race([done, gate]);
         await cache.flush();
         if (process.env.NODE_ENV !== 'production') logger.log(`install: precached ${JSON.stringify(warmup)}`);
       })(),
@@ -196,6 +262,8 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   });
 
   self.addEventListener('activate', (event) => {
+    // Jobs left by a stopped worker of an earlier version: re-queued (not awaited).
+    event.waitUntil(jobs.resume());
     event.waitUntil(
       (async () => {
         try {
@@ -215,6 +283,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   self.addEventListener('message', (event) => {
     const source = event.source as Client | null;
     if (!source || new URL(source.url).origin !== origin) return;
+    keepQueueAlive(event);
     if (LoadedImageCapture.isCaptureMessage(event.data)) {
       if (capture) event.waitUntil(capture.run(event.data).then((r) => event.ports[0]?.postMessage(r)));
       return;
@@ -232,6 +301,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
    */
   const apiHandler = async ({ request, url, event }: { request: Request; url: URL; event: ExtendableEvent }): Promise<Response> => {
     const name = url.pathname.slice(apiPath.length);
+    keepQueueAlive(event);
     if (request.method !== 'GET') {
       const clientId = (event as FetchEvent).clientId;
       const client = clientId ? await self.clients.get(clientId) : undefined;

@@ -20,7 +20,7 @@ export type ImageCacheManifest = ManifestEntry[];
 export interface InstallImageCacheOptions extends Omit<ImageCacheConfig, 'shell' | 'shellRoot' | 'navigateFallback' | 'cachePages' | 'networkTimeoutSeconds' | 'warmup'> {
   /**
    * Warm-up settings. `sources` is read by the build (`inject-manifest`) and ignored here, so one
-   * config object can serve both. @default `{ concurrency: 4, retries: 2 }`
+   * config object can serve both. @default `{ concurrency: 4, retries: 2, requestsPerSecond: 0, installBytes: 5242880 }`
    */
   warmup?: WarmupConfig;
   /**

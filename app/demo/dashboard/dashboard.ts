@@ -157,6 +157,39 @@ function renderStats(s: ClientStats): void {
   bar.dataset.level = used > 0.9 ? 'high' : used > 0.7 ? 'mid' : 'low';
 }
 
+// ----- job queue --------------------------------------------------------------------------------
+
+/** The queue card: pending / running / done / dead by priority, and the URLs that kept failing. */
+function renderQueue(s: ClientStats): void {
+  const q = s.queue;
+  const card = byTestId('dash-queue');
+  card.hidden = !q;
+  if (!q) return;
+  const rows = (['capture', 'manifest', 'warm'] as const).map((p) => {
+    const c = q.byPriority[p];
+    const tr = document.createElement('tr');
+    tr.dataset.priority = p;
+    const cells = [p, c.pending, c.running, c.done, c.dead].map((v, i) => {
+      const td = document.createElement(i === 0 ? 'th' : 'td');
+      if (i === 0) td.setAttribute('scope', 'row');
+      else td.className = 'num';
+      td.textContent = typeof v === 'number' ? formatCount(v) : v;
+      return td;
+    });
+    tr.append(...cells);
+    return tr;
+  });
+  byTestId('queue-table').querySelector('tbody')!.replaceChildren(...rows);
+  byTestId('queue-page-fetches').textContent = `${formatCount(q.pageFetches)} page misses in flight · ${formatCount(q.resumed)} resumed after a restart`;
+  byTestId('queue-dead').replaceChildren(
+    ...q.dead.slice(-10).map((d) => {
+      const li = document.createElement('li');
+      li.textContent = `${d.priority} ${d.url} — ${d.reason} after ${d.attempts} attempts`;
+      return li;
+    }),
+  );
+}
+
 // ----- hit rate chart ---------------------------------------------------------------------------
 
 let chart: uPlot | null = null;
@@ -452,6 +485,7 @@ async function refreshStats(): Promise<void> {
   try {
     stats = await client.stats();
     renderStats(stats);
+    renderQueue(stats);
     samplePoint();
     showMessage(null);
   } catch (error) {
