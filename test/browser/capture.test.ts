@@ -7,27 +7,15 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getJson, recordCacheStatus, setupEnv, sleep, type Env } from './harness.ts';
+import { DEMO_SHELL, getJson, recordCacheStatus, setupEnv, sleep, type Env } from './harness.ts';
 
-const SHELL = [
-  '/',
-  '/index.html',
-  '/demo/main.js',
-  '/demo/style.css',
-  '/register.js',
-  '/data/image_metadata.csv',
-  '/dashboard/',
-  '/dashboard/index.html',
-  '/dashboard/dashboard.js',
-  '/dashboard/dashboard.css',
-];
 
 /** The demo's config (image-cache.config.json) over the test dataset. */
 const config = (captureLoadedImages: boolean) => ({
   cacheName: 'demo-images',
   maxBytes: 20 * 1024 * 1024,
   writeBehindMs: 100,
-  shell: SHELL,
+  shell: DEMO_SHELL,
   navigateFallback: '/index.html',
   routes: [{ pattern: '/data/images/banner/', maxAgeSeconds: 86400 }],
   warmup: { sources: [{ directory: '.cache/test-data/images/map_tile', urlPrefix: '/data/images/map_tile/', include: '^5/[2-3]/[2-3]\\.png$' }] },

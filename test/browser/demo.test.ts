@@ -5,20 +5,8 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, recordCacheStatus, setupEnv, sleep, type Env } from './harness.ts';
+import { DEMO_SHELL, getJson, recordCacheStatus, setupEnv, sleep, type Env } from './harness.ts';
 
-const SHELL = [
-  '/',
-  '/index.html',
-  '/demo/main.js',
-  '/demo/style.css',
-  '/register.js',
-  '/data/image_metadata.csv',
-  '/dashboard/',
-  '/dashboard/index.html',
-  '/dashboard/dashboard.js',
-  '/dashboard/dashboard.css',
-];
 
 /** Opens the demo in a new tab and waits until it is laid out and its images have settled. */
 async function openDemo(env: Env): Promise<{ page: Page; images: Array<{ src: string; ok: boolean }>; status: Map<string, string | null> }> {
@@ -44,7 +32,7 @@ describe('the demo app in Chromium', () => {
       cacheName: 'demo-images',
       maxBytes: 20 * 1024 * 1024,
       writeBehindMs: 100,
-      shell: SHELL,
+      shell: DEMO_SHELL,
       navigateFallback: '/index.html',
       warmup: { sources: [{ directory: '.cache/test-data/images/map_tile', urlPrefix: '/data/images/map_tile/', include: '^5/[2-3]/[2-3]\\.png$' }] },
     });

@@ -19,6 +19,7 @@ import type { CacheEvent, CacheStats, EntryInfo, HealthReport } from '../../sw/p
 import { CAPABILITIES, launchDriver, selectedEngines, type BrowserDriver, type DriverPage } from './drivers/index.ts';
 import {
   datasetImages,
+  DEMO_SHELL,
   fetchJson,
   loadImagesIn,
   openControlledIn,
@@ -63,19 +64,6 @@ async function loadInNewTab(driver: BrowserDriver, site: Site, urls: string[]) {
   return loads;
 }
 
-/** The demo app's shell (as in demo.test.ts): what an offline reload needs. */
-const DEMO_SHELL = [
-  '/',
-  '/index.html',
-  '/demo/main.js',
-  '/demo/style.css',
-  '/register.js',
-  '/data/image_metadata.csv',
-  '/dashboard/',
-  '/dashboard/index.html',
-  '/dashboard/dashboard.js',
-  '/dashboard/dashboard.css',
-];
 
 /** Waits until the demo page is laid out and its images have settled; returns them. */
 async function demoImages(page: DriverPage): Promise<Array<{ src: string; ok: boolean }>> {

@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { pollUntil, type BrowserDriver, type DriverCapabilities, type DriverPage, type PageFunction } from './types.ts';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { ScriptedPage, type BrowserDriver, type DriverCapabilities, type DriverPage } from './types.ts';
 
 /** Chromium's path: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
 export function chromiumPath(): string {
@@ -28,25 +28,6 @@ export const CHROMIUM_ARGS = [
 
 export const CHROMIUM_CAPABILITIES: DriverCapabilities = { workerStop: 'cdp', quotaOverride: true };
 
-class PlaywrightPage implements DriverPage {
-  constructor(readonly page: Page) {}
-  async goto(url: string): Promise<void> {
-    await this.page.goto(url, { waitUntil: 'load' });
-  }
-  async reload(): Promise<void> {
-    await this.page.reload({ waitUntil: 'load' });
-  }
-  evaluate<R, A = undefined>(fn: PageFunction<A, R> | string, arg?: A): Promise<R> {
-    return (typeof fn === 'string' ? this.page.evaluate(fn) : this.page.evaluate(fn as (a: any) => R, arg as any)) as Promise<R>;
-  }
-  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<R>> {
-    return pollUntil(async () => (await this.evaluate(fn, arg)) as NonNullable<R>, options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
-  }
-  async close(): Promise<void> {
-    await this.page.close();
-  }
-}
-
 /** A launched Chromium; `context` is there for Chromium-only tests that need more of Playwright. */
 export class ChromiumDriver implements BrowserDriver {
   readonly engine = 'chromium' as const;
@@ -65,7 +46,7 @@ export class ChromiumDriver implements BrowserDriver {
   }
 
   async newPage(url: string): Promise<DriverPage> {
-    const page = new PlaywrightPage(await this.context.newPage());
+    const page = new ScriptedPage(await this.context.newPage());
     await page.goto(url);
     return page;
   }

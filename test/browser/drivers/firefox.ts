@@ -4,8 +4,8 @@
  * Headless: no display needed. BiDi in Firefox 153 cannot stop a service worker: the driver sets a
  * short idle timeout instead ({@link FIREFOX_WORKER_IDLE_TIMEOUT_MS}).
  */
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { pollUntil, type BrowserDriver, type DriverCapabilities, type DriverPage, type PageFunction } from './types.ts';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { ScriptedPage, type BrowserDriver, type DriverCapabilities, type DriverPage } from './types.ts';
 
 /** Firefox's path: `FIREFOX_PATH`, else Debian's `/usr/bin/firefox-esr`. */
 export function firefoxPath(): string {
@@ -21,25 +21,6 @@ export function firefoxPath(): string {
 export const FIREFOX_WORKER_IDLE_TIMEOUT_MS = 1500;
 
 export const FIREFOX_CAPABILITIES: DriverCapabilities = { workerStop: 'idle-timeout', quotaOverride: false };
-
-class PuppeteerPage implements DriverPage {
-  constructor(readonly page: Page) {}
-  async goto(url: string): Promise<void> {
-    await this.page.goto(url, { waitUntil: 'load' });
-  }
-  async reload(): Promise<void> {
-    await this.page.reload({ waitUntil: 'load' });
-  }
-  evaluate<R, A = undefined>(fn: PageFunction<A, R> | string, arg?: A): Promise<R> {
-    return (typeof fn === 'string' ? this.page.evaluate(fn) : this.page.evaluate(fn as (a: any) => R, arg as any)) as Promise<R>;
-  }
-  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<R>> {
-    return pollUntil(async () => (await this.evaluate(fn, arg)) as NonNullable<R>, options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
-  }
-  async close(): Promise<void> {
-    await this.page.close();
-  }
-}
 
 export class FirefoxDriver implements BrowserDriver {
   readonly engine = 'firefox' as const;
@@ -64,7 +45,7 @@ export class FirefoxDriver implements BrowserDriver {
   }
 
   async newPage(url: string): Promise<DriverPage> {
-    const page = new PuppeteerPage(await this.browser.newPage());
+    const page = new ScriptedPage(await this.browser.newPage());
     await page.goto(url);
     return page;
   }

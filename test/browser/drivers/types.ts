@@ -79,3 +79,34 @@ export async function pollUntil<R>(check: () => Promise<R>, timeoutMs: number, w
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * The part of a Playwright or Puppeteer `Page` the drivers use: both libraries spell it the same, so
+ * one {@link DriverPage} adapter serves Chromium (playwright-core) and Firefox (puppeteer-core).
+ */
+export interface ScriptablePage {
+  goto(url: string, options: { waitUntil: 'load' }): Promise<unknown>;
+  reload(options: { waitUntil: 'load' }): Promise<unknown>;
+  evaluate(fn: any, arg?: any): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A {@link DriverPage} over a Playwright or Puppeteer page (see {@link ScriptablePage}). */
+export class ScriptedPage<P extends ScriptablePage = ScriptablePage> implements DriverPage {
+  constructor(readonly page: P) {}
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'load' });
+  }
+  async reload(): Promise<void> {
+    await this.page.reload({ waitUntil: 'load' });
+  }
+  evaluate<R, A = undefined>(fn: PageFunction<A, R> | string, arg?: A): Promise<R> {
+    return (typeof fn === 'string' ? this.page.evaluate(fn) : this.page.evaluate(fn, arg)) as Promise<R>;
+  }
+  waitFor<R, A = undefined>(fn: PageFunction<A, R>, arg?: A, options: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<R>> {
+    return pollUntil(async () => (await this.evaluate(fn, arg)) as NonNullable<R>, options.timeoutMs ?? 20_000, options.what ?? 'condition in page');
+  }
+  async close(): Promise<void> {
+    await this.page.close();
+  }
+}
