@@ -52,6 +52,8 @@ export interface BuildResult {
   outDir: string;
   /** `sw.js` size in bytes. */
   swBytes: number;
+  /** Whether `sw.js` was bundled for the config (always, in this repository). */
+  bundled: boolean;
   /** The files written, relative to `outDir`. */
   written: string[];
 }
@@ -72,16 +74,19 @@ async function stageDemo(writer: OutputWriter, mode: 'production' | 'development
 }
 
 /**
- * Runs the repository build (see the file header): bundles the templates from the sources, then
- * the same standalone build as `npx sw-image-cache build`, plus the demo unless `demo: false`.
+ * Runs the repository build (see the file header): bundles the page templates from the sources, then
+ * the same standalone build as `npx sw-image-cache build` (`sw.js` bundled for the config from the
+ * sources), plus the demo unless `demo: false`.
  * @throws ImageCacheError for a malformed config or manifest; BuildError `would-overwrite`.
  */
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const mode = options.mode ?? 'production';
   const templatesDir = await mkdtemp(path.join(os.tmpdir(), 'sw-image-cache-templates-'));
   try {
-    await bundleTemplates(templatesDir, mode);
+    // The page snippet from templates; sw.js bundled for the config from the sources.
+    await bundleTemplates(templatesDir, mode, true, false);
     return await buildWorker({
+      sourceRoot: REPO_ROOT,
       root: options.root,
       configPath: options.configPath,
       config: options.config,

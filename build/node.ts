@@ -35,13 +35,21 @@ function templatesDir(): string {
   return dir;
 }
 
+/** The worker's sources shipped in the package (`lib/src/`, holding `sw/`), or `undefined` when absent. */
+function sourceRoot(): string | undefined {
+  const dir = fileURLToPath(new URL('../src/', import.meta.url));
+  return existsSync(dir) ? dir : undefined;
+}
+
 /**
- * Builds the standalone worker into `outDir` (default `dist`): `sw.js`, `register.js`,
+ * Builds the standalone worker into `outDir` (default `dist`): `sw.js` (bundled for the config
+ * with esbuild from the shipped sources: only the policy and features it uses; the prebuilt
+ * worker with every feature when esbuild is not installed), `register.js`,
  * `register.mjs`, `client.mjs` and `image-manifest.json`. It never overwrites a file it did not
  * write, and checks everything before it writes anything.
  * @throws ImageCacheError for a malformed config or manifest (naming the key or entry), a missing
  *   shell file (naming `shell[i]`); BuildError `would-overwrite` naming the file.
  */
 export function build(options: BuildOptions = {}): Promise<BuildWorkerResult> {
-  return buildWorker({ ...options, templatesDir: templatesDir() });
+  return buildWorker({ ...options, templatesDir: templatesDir(), sourceRoot: sourceRoot() });
 }

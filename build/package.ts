@@ -8,13 +8,16 @@
  *   Workbox's own packages do;
  * - `lib/classic/sw-image-cache.js`: the IIFE for `importScripts` (everything bundled, production,
  *   minified) setting `self.swImageCache`; `sw-image-cache.dev.js`: the same with dev logging;
- * - `lib/templates/`: the standalone build's worker and page templates;
+ * - `lib/templates/`: the standalone build's page templates, and its worker with every feature
+ *   (used when esbuild is not installed);
+ * - `lib/src/sw/`: the worker's TypeScript sources, which the standalone build bundles for each
+ *   config (`workerBundle.ts`: only the policy and features the config uses);
  * - `lib/node/index.js` (`sw-image-cache/build`) and `lib/node/cli.js` (the `sw-image-cache` bin);
  * - `lib/types/`: declarations generated from the sources by `tsc --emitDeclarationOnly`
  *   (`tsconfig.pkg.*.json`), with relative `.ts` specifiers rewritten to `.js`.
  */
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -63,6 +66,7 @@ export async function buildPackage(): Promise<void> {
     });
   }
   await bundleTemplates(path.join(LIB, 'templates'), 'production', false);
+  await cp(src('sw'), path.join(LIB, 'src', 'sw'), { recursive: true, filter: (f) => !f.endsWith('.md') });
   const node: esbuild.BuildOptions = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' };
   await esbuild.build({ ...node, entryPoints: [src('build/node.ts')], outfile: path.join(LIB, 'node', 'index.js') });
   // The bin imports the node entry (one copy of the code and of its templates path).

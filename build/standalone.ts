@@ -1,7 +1,10 @@
 /**
  * The standalone build (`npx sw-image-cache build`): the service worker and the page snippet for a
- * site, from prebuilt templates (the package's `lib/templates/`, or freshly bundled ones in this
- * repository). It writes only its own files, and never overwrites a file it did not write.
+ * site. `sw.js` is bundled for the config from the worker's sources (`workerBundle.ts`: only the
+ * policy and the features the config uses, no config validation); without the sources or esbuild,
+ * it comes from the prebuilt template holding every feature. The page snippet comes from prebuilt
+ * templates (the package's `lib/templates/`, or freshly bundled ones in this repository). It writes
+ * only its own files, and never overwrites a file it did not write.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -13,6 +16,7 @@ import { BuildError } from './BuildError.ts';
 import { generateManifest, loadConfig, type ConfigSource } from './config.ts';
 import { replacePlaceholder } from './inject.ts';
 import { OutputWriter, revisionOf } from './OutputWriter.ts';
+import { bundleWorker, loadEsbuild } from './workerBundle.ts';
 
 /** The files of a templates folder: the worker (production and development) and the page snippet. */
 export const TEMPLATE_FILES = ['sw.js', 'sw.dev.js', 'register.js', 'register.mjs', 'client.mjs'] as const;
@@ -25,6 +29,12 @@ export interface BuildWorkerOptions extends ConfigSource {
   mode?: 'production' | 'development';
   /** Folder holding {@link TEMPLATE_FILES}. */
   templatesDir: string;
+  /**
+   * Folder holding the worker's sources (`sw/index.ts` and what it imports): `sw.js` is then
+   * bundled for the config (see `workerBundle.ts`). Without it, or when esbuild is not installed,
+   * `sw.js` is the prebuilt template (every feature). @default none
+   */
+  sourceRoot?: string;
   /**
    * Where shell URLs come from when the config has no `shellRoot` and a URL starts with a
    * prefix (as the server mounts them). @default []
@@ -43,6 +53,8 @@ export interface BuildWorkerResult {
   outDir: string;
   /** `sw.js` size in bytes. */
   swBytes: number;
+  /** Whether `sw.js` was bundled for the config (else: the prebuilt template). */
+  bundled: boolean;
   /** The files written, relative to `outDir`. */
   written: string[];
 }
@@ -126,25 +138,24 @@ export async function buildWorker(options: BuildWorkerOptions): Promise<BuildWor
 
   const shell = await shellManifest(config, configDir, root, writer, options.mounts ?? []);
   const manifest: WarmupManifest = { images, shell };
-  const swTemplate = (await template(mode === 'production' ? 'sw.js' : 'sw.dev.js')).toString('utf8');
+  const esbuild = options.sourceRoot ? await loadEsbuild() : null;
+  const bundled = options.sourceRoot && esbuild ? await bundleWorker(esbuild, config, mode, options.sourceRoot) : null;
+  const swTemplate = bundled ? bundled.code : (await template(mode === 'production' ? 'sw.js' : 'sw.dev.js')).toString('utf8');
+  const swSource = options.sourceRoot && bundled ? path.join(options.sourceRoot, 'sw', 'index.ts') : path.join(options.templatesDir, 'sw.js');
   const injection: StandaloneInjection = { config, shell };
-  const sw = replacePlaceholder(
-    replacePlaceholder(swTemplate, STANDALONE_PLACEHOLDER, injection, path.join(options.templatesDir, 'sw.js')),
-    MANIFEST_PLACEHOLDER,
-    images,
-    path.join(options.templatesDir, 'sw.js'),
-  );
+  const sw = replacePlaceholder(replacePlaceholder(swTemplate, STANDALONE_PLACEHOLDER, injection, swSource), MANIFEST_PLACEHOLDER, images, swSource);
   writer.stage('sw.js', sw);
   writer.stage('image-manifest.json', JSON.stringify(manifest, null, 2) + '\n');
   const written = await writer.commit();
   const swBytes = Buffer.byteLength(sw);
   if (options.log ?? true) {
     const warmBytes = images.reduce((s, e) => s + e.bytes, 0);
+    if (options.sourceRoot && !esbuild) console.log('esbuild is not installed: sw.js is the prebuilt worker with every feature (install esbuild to bundle it for the config)');
     console.log(
       `built ${path.relative(root, outDir) || '.'}/ (${mode}): sw.js ${(swBytes / 1024).toFixed(1)} KiB, ` +
         `warm-up ${images.length} images / ${(warmBytes / 1048576).toFixed(1)} MiB of maxBytes ${(config.maxBytes / 1048576).toFixed(1)} MiB, ` +
         `shell ${shell.length} files; wrote ${written.length} files`,
     );
   }
-  return { config, manifest, outDir, swBytes, written };
+  return { config, manifest, outDir, swBytes, bundled: bundled !== null, written };
 }
