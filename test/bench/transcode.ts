@@ -2,7 +2,7 @@
  * Transcoding on the demo dataset (issue 14), in Chromium with the worker's real encoder
  * (`createImageBitmap` + `OffscreenCanvas.convertToBlob`):
  *
- *   npx tsx test/bench/transcode.ts [--quick | --all] [--data DIR]
+ *   npx tsx test/bench/transcode.ts [--quick | --all] [--data DIR] [--sizes-out FILE]
  *
  * Builds ours twice, with the demo's transcode routes (`DEMO_TRANSCODE_ROUTES` in
  * build/data/transcodedSizes.ts: tiles lossless, other images lossy 0.8 kept when ≥ 10 % smaller)
@@ -13,6 +13,7 @@
  * sharp's estimate per category (the replay's `--sizes` input) next to Chromium's result.
  * Images: by default a quarter of each category spread over its sizes (3 banners), `--quick` an
  * eighth (2 banners), `--all` every image (the README's figures; ~4× the default's time).
+ * `--sizes-out FILE` writes Chromium's stored bytes per key as `key,stored_size` (the replay's `--sizes`).
  * `main()` is also run by `npm run bench` (test/bench/run.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -177,7 +178,8 @@ const exists = (f: string) => access(f).then(() => true, () => false);
 
 /**
  * Runs the transcode benchmark and prints its table.
- * @param argv `--quick` (an eighth of the images) or `--all` (every image; default a quarter), `--data DIR` (default `data`).
+ * @param argv `--quick` (an eighth of the images) or `--all` (every image; default a quarter), `--data DIR` (default `data`),
+ *   `--sizes-out FILE` (Chromium's stored bytes per key, `key,stored_size`).
  * @returns `{ meta, perCategory, encodeMsPerMegapixel, withoutTranscode: { perCategory }, ... }`.
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<Record<string, unknown>> {
@@ -205,6 +207,13 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const samples = [...new Set(on.images.map((i) => i.category))].flatMap((c) =>
     spread(on.images.filter((i) => i.category === c), 4).map((i) => ({ url: i.url, originalBytes: i.bytes, chromiumStoredBytes: on.storedByUrl.get(i.url), sharpStoredBytes: sharp.get(i.url) ?? null })),
   );
+  const so = argv.indexOf('--sizes-out');
+  if (so >= 0 && argv[so + 1]) {
+    // Chromium's stored bytes per key, in the replay's --sizes format (key,stored_size).
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(argv[so + 1]!, `key,stored_size\n${[...on.storedByUrl].map(([k, v]) => `${k},${v}`).join('\n')}\n`);
+    log(`wrote ${argv[so + 1]} (Chromium's stored sizes, for npm run replay -- --sizes)`);
+  }
   const total = (rows: CategoryRow[], k: 'originalBytes' | 'storedBytes') => rows.reduce((s, r) => s + r[k], 0);
   const lines = [
     '| category | images | original bytes | stored without | stored with transcode | saved | transcoded | skipped | sharp estimate |',
