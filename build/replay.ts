@@ -13,6 +13,7 @@
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import {
+  loadStoredSizes,
   loadTrace,
   parseReplayArgs,
   REPLAY_USAGE,
@@ -65,8 +66,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       };
       if (command.maxEntries !== undefined) options.maxEntries = command.maxEntries;
       if (command.maxEntryBytes !== undefined) options.maxEntryBytes = command.maxEntryBytes;
+      if (command.sizes !== undefined) options.storedSizes = await loadStoredSizes(command.sizes);
       const result = await replayTrace(command.trace, options);
-      process.stdout.write(`${JSON.stringify({ trace: command.trace, ...result }, null, 2)}\n`);
+      const sizes = command.sizes !== undefined ? { sizes: command.sizes } : {};
+      process.stdout.write(`${JSON.stringify({ trace: command.trace, ...sizes, ...result }, null, 2)}\n`);
       return 0;
     }
     const started = performance.now();

@@ -9,6 +9,8 @@
  *   images/vehicle/vehicle_NNN.{jpg,webp}   vehicle photos
  *   images/banner/banner_NNN.{webp,jpg}     large promotional banners
  *   image_metadata.csv, access_log.csv, README.txt
+ *   transcoded_sizes.csv (CLI only: each image's size with the demo's transcode routes, computed
+ *     with sharp; see transcodedSizes.ts and `npm run replay -- --sizes`)
  *
  * The same seed gives byte-identical files: every image draws from its own
  * seeded PRNG stream and all encoder options are explicit.
@@ -22,6 +24,7 @@ import { generateAccessLog, type AccessRow, type Category, type TraceImage } fro
 import { buildCity, tileSvg } from './map.ts';
 import { bannerSvg, driverSvg, renderPicture, vehicleSvg, type PictureFormat } from './pictures.ts';
 import { pick, randInt, rngFor, shuffled, uniform } from './prng.ts';
+import { writeTranscodedSizes } from './transcodedSizes.ts';
 
 /** Zoom level of the generated map tiles. */
 export const TILE_ZOOM = 5;
@@ -368,6 +371,7 @@ async function main(): Promise<void> {
     );
     if (exists) {
       console.log(`dataset already exists at ${path.dirname(metaFile)} (use --force to regenerate)`);
+      await ensureTranscodedSizes(path.dirname(metaFile));
       return;
     }
   }
@@ -378,6 +382,21 @@ async function main(): Promise<void> {
   console.log(
     `generated ${s.images} images (${parts}), ${(s.totalBytes / 1e6).toFixed(1)} MB, ${s.requests} requests, ` +
       `seed ${args.seed}${args.small ? ' (small)' : ''} into ${path.resolve(args.outDir)} in ${secs.toFixed(1)} s`,
+  );
+  await ensureTranscodedSizes(path.resolve(args.outDir), true);
+}
+
+/** Writes `transcoded_sizes.csv` (the replay's `--sizes` input, see transcodedSizes.ts) when missing or `force`. */
+async function ensureTranscodedSizes(dir: string, force = false): Promise<void> {
+  const file = path.join(dir, 'transcoded_sizes.csv');
+  if (!force && (await access(file).then(() => true, () => false))) return;
+  const t0 = performance.now();
+  const { rows } = await writeTranscodedSizes(dir);
+  const stored = rows.reduce((s, r) => s + r.storedBytes, 0);
+  const original = rows.reduce((s, r) => s + r.originalBytes, 0);
+  console.log(
+    `wrote ${file}: ${rows.filter((r) => r.outcome === 'transcoded').length} of ${rows.length} images transcoded (sharp), ` +
+      `${original} → ${stored} bytes, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 }
 

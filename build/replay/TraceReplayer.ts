@@ -15,6 +15,13 @@ export interface TraceReplayerOptions {
    * Costs one `Map` slot per distinct key. Default: `false`.
    */
   trackUnique?: boolean;
+  /**
+   * Stored size per key, in bytes (`--sizes`): a missed key is inserted (and checked against
+   * `maxEntryBytes`) with this size instead of the requested one, as a cache that re-encodes what
+   * it stores would; keys not listed keep the requested size. `bytesRequested`/`bytesMissed` still
+   * sum the requested sizes. Absent: every entry is stored with its requested size.
+   */
+  storedSizes?: ReadonlyMap<string, Bytes>;
 }
 
 /**
@@ -73,6 +80,7 @@ export class TraceReplayer {
   readonly index: CacheIndex;
   readonly #belady: BeladyPolicy | undefined;
   readonly #unique: Map<string, Bytes> | undefined;
+  readonly #stored: ReadonlyMap<string, Bytes> | undefined;
   #uniqueBytes: Bytes = 0;
   #requests = 0;
   #hits = 0;
@@ -91,6 +99,7 @@ export class TraceReplayer {
     this.index = new CacheIndex(limits, options.policy);
     this.#belady = options.policy instanceof BeladyPolicy ? options.policy : undefined;
     this.#unique = options.trackUnique ? new Map() : undefined;
+    this.#stored = options.storedSizes;
   }
 
   /** Requests replayed so far. */
@@ -101,7 +110,7 @@ export class TraceReplayer {
   /**
    * Replays one request.
    * @param key The requested key.
-   * @param size The requested size in bytes (> 0).
+   * @param size The requested size in bytes (> 0); the entry is stored with `storedSizes`' size when listed.
    * @param nextAccess For Belady only: the index of the next request of `key`, `Infinity` if none.
    * @returns Whether it was a hit.
    */
@@ -114,12 +123,13 @@ export class TraceReplayer {
     }
     if (this.#belady !== undefined) this.#belady.setNextAccess(nextAccess);
     const index = this.index;
-    if (index.request(key, size)) {
+    const stored = this.#stored?.get(key) ?? size;
+    if (index.request(key, stored)) {
       this.#hits++;
       return true;
     }
     this.#bytesMissed += size;
-    if (!index.admissible(size)) this.#notAdmitted++;
+    if (!index.admissible(stored)) this.#notAdmitted++;
     return false;
   }
 

@@ -8,6 +8,7 @@ export { TraceReader, type TraceRow, type TraceSource, type TraceReaderOptions }
 export { TraceFormatError } from './TraceFormatError.ts';
 export { TraceReplayer, type TraceReplayerOptions, type ReplayResult } from './TraceReplayer.ts';
 export { replayTrace, type ReplayTraceOptions, type TimedReplayResult } from './replayTrace.ts';
+export { loadStoredSizes } from './loadStoredSizes.ts';
 export { loadTrace, type LoadedTrace, type LoadTraceOptions } from './loadTrace.ts';
 export { computeNextAccess } from './computeNextAccess.ts';
 export { streamNextAccess } from './streamNextAccess.ts';

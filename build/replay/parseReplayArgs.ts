@@ -25,6 +25,8 @@ export interface SingleReplayCommand {
   maxEntries?: number;
   /** `--max-entry-bytes`: largest admitted object, in bytes; absent: `maxBytes`. */
   maxEntryBytes?: Bytes;
+  /** `--sizes`: CSV of `key,stored_size` (e.g. `data/transcoded_sizes.csv`); absent: entries keep the requested size. */
+  sizes?: string;
 }
 
 /** Every policy at 1, 5, 10, 25 % of the unique bytes, with JSON, Markdown and SVG output. */
@@ -41,7 +43,7 @@ export type ReplayCommand = HelpCommand | SingleReplayCommand | SweepCommand;
 
 /** The `--help` text (also printed after a usage error). */
 export const REPLAY_USAGE = `Usage:
-  npm run replay -- --trace FILE.csv --max-bytes N [--max-entries N] [--max-entry-bytes N] [--policy NAME]
+  npm run replay -- --trace FILE.csv --max-bytes N [--max-entries N] [--max-entry-bytes N] [--policy NAME] [--sizes FILE.csv]
   npm run replay -- --trace FILE.csv --sweep [--out DIR]
 
 Replays a request trace through the service worker's policy core (sw/policy CacheIndex) and
@@ -63,6 +65,10 @@ Options:
                         belady is the offline optimum (evicts the entry requested furthest in
                         the future): it reads the trace twice and keeps the whole trace's
                         next-access array in memory, 8 bytes per request
+  --sizes FILE          CSV naming the columns key,stored_size (e.g. data/transcoded_sizes.csv
+                        from npm run data): a missed key is stored with that size (what a cache
+                        that re-encodes keeps); the trace's size stays the requested size summed
+                        in bytesRequested/bytesMissed; unlisted keys keep the trace's size
   --sweep               run every policy at ${SWEEP_PERCENTS.join(', ')} % of the trace's unique bytes
                         (first-seen size per key) and write DIR/<trace>.sweep.{json,md,svg};
                         reads the trace into memory (about 12 bytes per request plus the keys)
@@ -74,7 +80,7 @@ terminal or the run is long.
 `;
 
 /** Flags that take a value. */
-const VALUE_FLAGS = ['--trace', '--max-bytes', '--max-entries', '--max-entry-bytes', '--policy', '--out'] as const;
+const VALUE_FLAGS = ['--trace', '--max-bytes', '--max-entries', '--max-entry-bytes', '--policy', '--out', '--sizes'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 /**
@@ -122,7 +128,7 @@ export function parseReplayArgs(argv: readonly string[]): ReplayCommand {
   if (trace === undefined) throw new UsageError('--trace FILE is required');
 
   if (sweep) {
-    for (const flag of ['--max-bytes', '--max-entries', '--max-entry-bytes', '--policy'] as const) {
+    for (const flag of ['--max-bytes', '--max-entries', '--max-entry-bytes', '--policy', '--sizes'] as const) {
       if (values.has(flag)) throw new UsageError(`${flag} cannot be used with --sweep (the sweep sets budgets itself and runs every policy)`);
     }
     return { mode: 'sweep', trace, out: values.get('--out') ?? DEFAULT_SWEEP_OUT };
@@ -140,6 +146,8 @@ export function parseReplayArgs(argv: readonly string[]): ReplayCommand {
   if (maxEntries !== undefined) command.maxEntries = positiveInteger('--max-entries', maxEntries);
   const maxEntryBytes = values.get('--max-entry-bytes');
   if (maxEntryBytes !== undefined) command.maxEntryBytes = positiveInteger('--max-entry-bytes', maxEntryBytes);
+  const sizes = values.get('--sizes');
+  if (sizes !== undefined) command.sizes = sizes;
   return command;
 }
 

@@ -19,6 +19,8 @@ export interface ReplayTraceOptions {
    * only once). Default: `source` again, which works for a path.
    */
   secondPassSource?: () => TraceSource;
+  /** Stored size per key (`--sizes`), see {@link TraceReplayerOptions.storedSizes}. Absent: the requested sizes. */
+  storedSizes?: ReadonlyMap<string, Bytes>;
   /** Called every `progressEveryRows` requests with the count so far and the ms elapsed. */
   onProgress?: (requests: number, elapsedMs: number) => void;
   /** Progress period in requests. Default 1,000,000. */
@@ -70,6 +72,7 @@ export async function replayTrace(source: TraceSource, options: ReplayTraceOptio
   };
   if (options.maxEntries !== undefined) replayerOptions.maxEntries = options.maxEntries;
   if (options.maxEntryBytes !== undefined) replayerOptions.maxEntryBytes = options.maxEntryBytes;
+  if (options.storedSizes !== undefined) replayerOptions.storedSizes = options.storedSizes;
   const replayer = new TraceReplayer(replayerOptions);
   const reader = new TraceReader(replaySource, typeof source === 'string' ? { name: source } : {});
   let nextReport = every;

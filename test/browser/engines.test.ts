@@ -30,6 +30,10 @@ import {
   type Site,
 } from './harness.ts';
 
+/** What `convertToBlob({ type: 'image/webp' })` does in each engine's worker (health `transcode.encoders`). */
+// Firefox ESR 153: checked with convertToBlob in a page (image/webp comes back); this scenario was run in Chromium and WebKit.
+const WEBP_ENCODER = { chromium: 'supported', firefox: 'supported', webkit: 'unsupported' } as const;
+
 type Stats = CacheStats & { warmup: { total: number; stored: number; failed: number } | null; cacheName: string };
 
 /** Polls the stats endpoint until `done` holds (stores finish in `waitUntil`, after the response). */
@@ -284,6 +288,27 @@ for (const engine of selectedEngines()) {
       expect(records.every((r) => r.state === 'committed')).toBe(true);
       expect(stats.entries).toBe(records.length);
       await page.close();
+    });
+
+    it('storesTheOriginalWithItsTypeWhereTheEngineCannotEncodeWebp', async () => {
+      // Issue 14 §4: WebKitGTK's convertToBlob has no WebP encoder (it returns a PNG).
+      const t = await serve({ cacheName: 'engines-t', maxBytes: 20 * 1024 * 1024, writeBehindMs: 100, routes: [{ pattern: '/data/images/map_tile/', transcode: { to: 'image/webp', lossless: true } }] });
+      const list = tiles().slice(0, 6);
+      await loadInNewTab(driver, t, list.map((i) => i.url));
+      const page = keepers.get(t)!;
+      await waitForStats(page, (s) => s.stored >= list.length, 'transcode stores');
+      await settle(page);
+      const health = await fetchJson<HealthReport>(page, '/__image-cache/health');
+      expect(health.transcode?.encoders).toEqual({ 'image/webp': WEBP_ENCODER[engine] });
+      const stored = await page.evaluate(async (urls: string[]) => {
+        const cache = await caches.open('engines-t');
+        return Promise.all(urls.map(async (u) => { const r = (await cache.match(u))!; return { type: r.headers.get('content-type'), bytes: (await r.arrayBuffer()).byteLength, transcoded: r.headers.get('x-sw-image-cache-transcoded') }; }));
+      }, list.map((i) => i.url));
+      if (WEBP_ENCODER[engine] === 'unsupported') {
+        expect(stored).toEqual(list.map((i) => ({ type: 'image/png', bytes: i.bytes, transcoded: null })));
+      } else {
+        for (const [k, s] of stored.entries()) expect(s.type === 'image/webp' ? s.bytes < list[k]!.bytes && s.transcoded !== null : s.bytes === list[k]!.bytes).toBe(true);
+      }
     });
 
     describe('warm-up and expiry', () => {

@@ -56,21 +56,25 @@ export async function datasetImages(dataDir = TEST_DATA_DIR): Promise<Env['image
 }
 
 /**
- * Builds `dist` for `config` into a temp folder, serves it with the test dataset at `/data/`, and
- * launches Chromium with a fresh profile.
+ * Builds `dist` for `config` into a temp folder, serves it with the test dataset (or `dataDir`,
+ * e.g. the demo's `data/` for the transcode bench) at `/data/`, and launches Chromium with a fresh profile.
  */
-export async function setupEnv(config: Record<string, unknown>, options: { hooks?: RequestHook[]; latencyMs?: number } = {}): Promise<Env> {
+export async function setupEnv(
+  config: Record<string, unknown>,
+  options: { hooks?: RequestHook[]; latencyMs?: number; dataDir?: string } = {},
+): Promise<Env> {
+  const dataDir = options.dataDir ?? TEST_DATA_DIR;
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'sw-image-cache-dist-'));
   const result = await build({
     config,
     outDir,
     log: false,
-    mounts: [{ prefix: '/data/', dir: TEST_DATA_DIR }],
+    mounts: [{ prefix: '/data/', dir: dataDir }],
   });
   const server = await startStaticServer({
     mounts: [
       { prefix: '/', dir: outDir },
-      { prefix: '/data/', dir: TEST_DATA_DIR },
+      { prefix: '/data/', dir: dataDir },
     ],
     latencyMs: options.latencyMs,
     hooks: [
@@ -85,7 +89,7 @@ export async function setupEnv(config: Record<string, unknown>, options: { hooks
   });
   const driver = await ChromiumDriver.launch(); // fresh profile; the same launch as the cross-engine suite's
   const context = driver.context;
-  const images = await datasetImages();
+  const images = await datasetImages(dataDir);
   return {
     build: result,
     server,

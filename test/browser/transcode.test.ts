@@ -4,6 +4,7 @@
  * to identical RGBA, lossy photos keep SSIM ≥ 0.98 (computed here, decoded with sharp), animated
  * and SVG images are stored untouched, and the budget counts the stored (transcoded) bytes.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -194,5 +195,54 @@ describe('transcoding in Chromium', () => {
       byCategory.set(i.category, c);
     }
     console.log(JSON.stringify({ byCategory: Object.fromEntries(byCategory), transcode: final.transcode }));
+  });
+});
+
+describe('transcoding in Chromium without a WebP encoder (simulated)', () => {
+  // WebKit's convertToBlob has no WebP encoder and returns a PNG instead (the HTML spec's fallback);
+  // here Chromium's worker is given the same behaviour by a line prepended to the served sw.js.
+  const PATCH =
+    "{const f=OffscreenCanvas.prototype.convertToBlob;OffscreenCanvas.prototype.convertToBlob=function(o){return f.call(this,{...o,type:o&&o.type==='image/webp'?'image/png':o&&o.type});};}\n";
+  let env: Env;
+  let page: Page;
+  let stats: Stats;
+  let tiles: string[];
+  beforeAll(async () => {
+    let outDir = '';
+    env = await setupEnv(
+      { cacheName: 'transcode-noencoder', maxBytes: 50 * 1024 * 1024, writeBehindMs: 100, routes: [{ pattern: '/data/images/map_tile/', transcode: { to: 'image/webp', lossless: true } }] },
+      {
+        hooks: [
+          (_req, res, url) => {
+            if (url.pathname !== '/sw.js' || outDir === '') return false;
+            res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-cache' });
+            res.end(PATCH + readFileSync(path.join(outDir, 'sw.js'), 'utf8'));
+            return true;
+          },
+        ],
+      },
+    );
+    outDir = env.build.outDir;
+    tiles = env.images.filter((i) => i.category === 'map_tile').map((i) => i.url).slice(0, 12);
+    page = await openControlled(env);
+    const loaded = await loadImages(page, tiles);
+    expect(loaded.filter((l) => !l.ok)).toEqual([]);
+    stats = await settle(page);
+  });
+  afterAll(() => env?.close());
+
+  it('storesTheOriginalsAndSaysSoInHealth', async () => {
+    expect(stats.stored).toBe(tiles.length);
+    expect(stats.transcode.transcoded).toBe(0);
+    expect(stats.transcode.skipped).toEqual({ 'no-encoder': tiles.length });
+    for (const url of tiles) {
+      const hit = await fetchBytes(page, url);
+      expect(hit.headers['content-type'], url).toBe('image/png');
+      expect(hit.headers['x-sw-image-cache-transcoded'], url).toBeUndefined();
+      expect(Buffer.compare(hit.body, await original(url)), url).toBe(0);
+    }
+    const health = await getJson<{ transcode: { encoders: Record<string, string> } }>(page, '/__image-cache/health');
+    expect(health.transcode.encoders).toEqual({ 'image/webp': 'unsupported' });
+    expect(stats.bytesUsed).toBe(env.images.filter((i) => tiles.includes(i.url)).reduce((s, i) => s + i.bytes, 0));
   });
 });
