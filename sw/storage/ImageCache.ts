@@ -12,20 +12,29 @@
  * - In worker memory: a CacheIndex (policy + budget) and the records (`EntryTable.ts`). Rebuilt
  *   from the stores by recovery; never the only copy of anything that matters.
  *
- * Write order of a put (`writeEntry.ts`; all mutations run one at a time through one queue,
- * `MutationQueue.ts`, invariant 5):
- *   0. The body is read in full first, so its exact length is known (bytes come from the body).
- *   1. Reserve (in memory, synchronously): stale entries are chosen as victims first (least
- *      recently used first), then the policy's; committed + pending bytes ≤ maxBytes holds from
- *      here (invariant 1).
- *   2+3. One IndexedDB transaction deletes the victims' records and writes the new record with
- *      state 'pending' (DiskLruCache's DIRTY line).
- *   2+4. The victims' bodies are deleted while the new body is written to Cache Storage; both
- *      settle before anything else happens.
- *   5. Rewrite the record with state 'committed' (CLEAN).
+ * Write order of a put (`writeEntry.ts`). Index mutations run one at a time through one queue
+ * (`MutationQueue.ts`, invariant 5), but a put holds the queue only for two short steps, its
+ * reservation and its commit; its body write runs between them outside the queue, on its URL's
+ * chain (`KeyedChains`): puts of different URLs write their bodies concurrently, the Cache Storage
+ * operations of one URL (body writes, victim body deletes) run in the order they were queued.
+ *   0. The body: read in full when its length is unknown (bytes come from the body, and it counts
+ *      against maxPendingBytes meanwhile); streamed when `Content-Length` declares it (that many
+ *      bytes are reserved, the bytes that go through are counted, and a count that differs rolls
+ *      the entry back: `length-mismatch`).
+ *   1. Reserve (queue, in memory): stale entries are chosen as victims first (least recently used
+ *      first), then the policy's; entries still being written are pinned and never chosen (when
+ *      they alone leave no room the put is not stored: `busy`); committed + pending bytes ≤
+ *      maxBytes holds from here (invariant 1) until the commit or the roll-back.
+ *   2+3. (queue) One IndexedDB transaction deletes the victims' records and writes the new record
+ *      with state 'pending' (DiskLruCache's DIRTY line).
+ *   2+4. (chains, outside the queue) The victims' bodies are deleted, each on its URL's chain, while
+ *      the new body is written on its own.
+ *   5. (queue) Rewrite the record with state 'committed' (CLEAN) and unpin it, only if the record is
+ *      still the table's: a delete, clear, replacement or recovery that took it meanwhile makes the
+ *      write abandoned, and its body is deleted (unless recovery adopted it as committed).
  *   A failure of the new body's write, or of 3 or 5, rolls back: the body and the record are
- *   deleted and the reservation released. A victim body that would not go is retried once, and
- *   otherwise left to recovery (a body without a record).
+ *   deleted and the reservation released; other puts are untouched. A victim body that would not
+ *   go is retried once, and otherwise left to recovery (a body without a record).
  *
  * Recovery (on `activate`, and on the first use after the worker wakes: `ready()`), handles a
  * worker killed between any two steps above (`recover.ts`); the decisions are pure (`planRecovery.ts`):
@@ -75,7 +84,9 @@ import {
   dropSource,
   notStored,
   rememberCopy,
-  reserveEntry,
+  reserveAll,
+  type ReserveItem,
+  type Reserved,
   type BodySource,
   type PutOptions,
   type PutResult,
@@ -230,6 +241,8 @@ export class ImageCache {
   /** The bound on {@link ImageCache.pendingBytes} ({@link ImageCacheOptions.maxPendingBytes}), in bytes. */
   readonly maxPendingBytes: Bytes;
   #pendingBytes: Bytes = 0;
+  /** Puts waiting for their reservation task (they join it until it starts), or `null`. */
+  #reserveBatch: ReserveItem[] | null = null;
   #peakPendingBytes: Bytes = 0;
   #streamedStores = 0;
   #ready: Promise<RecoveryReport> | null = null;
@@ -788,7 +801,27 @@ export class ImageCache {
    * queue (fills of different URLs overlap), then the commit in the queue. Never rejects.
    */
   #fill(label: string, key: string, source: BodySource, headers: Headers, options: PutOptions): Promise<PutResult> {
-    return this.#queued(label, key, () => reserveEntry(this.#write, key, source, headers, options)).then((r) => {
+    return new Promise<PutResult | Reserved>((resolve) => {
+      const item: ReserveItem = { key, source, headers, options, resolve };
+      if (this.#reserveBatch) {
+        this.#reserveBatch.push(item);
+        return;
+      }
+      const batch = [item];
+      this.#reserveBatch = batch;
+      const close = () => {
+        if (this.#reserveBatch === batch) this.#reserveBatch = null;
+      };
+      // One queue task reserves for every put that arrived while it waited (the first put's label names it).
+      void this.#queued(label, key, async () => {
+        close();
+        await reserveAll(this.#write, batch);
+        return notStored(this.#table, 'write-failed'); // every item is resolved by now
+      }).then((r) => {
+        close();
+        for (const it of batch) it.resolve(r); // no effect on the items already resolved
+      });
+    }).then((r) => {
       if ('written' in r) return r.written;
       dropSource(source);
       if (r.reason === 'busy') this.#events.count('bypassed');

@@ -66,6 +66,25 @@ export interface WriteContext {
   chains: KeyedChains;
   /** Called once per body stored by streaming (a {@link BodySource} of kind `stream`). */
   onStreamed?: () => void;
+  /** The commits gathered while their queue task waits (one IndexedDB transaction for all of them), or `null`. */
+  commitBatch?: CommitItem[] | null;
+}
+
+/** One put waiting for its reservation (see {@link reserveAll}). */
+export interface ReserveItem {
+  key: string;
+  source: BodySource;
+  headers: Headers;
+  options: PutOptions;
+  /** Settles the put's reservation (the first call wins). */
+  resolve: (r: PutResult | Reserved) => void;
+}
+
+interface CommitItem {
+  key: string;
+  record: EntryRecord;
+  resolve: (outcome: 'committed' | 'abandoned') => void;
+  reject: (e: unknown) => void;
 }
 
 /**
@@ -118,29 +137,77 @@ class LengthMismatch extends Error {
 }
 
 /**
- * Step 1 (+2+3) of a put, run inside the mutation queue: reserves room for `key` (stale victims
- * first, then the policy's; pinned entries, those still being written, are never victims),
- * writes the pending record and deletes the victims' records in one IndexedDB transaction, and
- * pins the entry. Then it queues the body write on `key`'s chain (without waiting for it: the
- * queue moves on) and the victims' body deletes on theirs, and returns `{ written }`.
- * Returns a {@link PutResult} (nothing reserved) when the entry cannot be admitted: `too-large`,
- * or `busy` when the entries being written leave no room for it now.
+ * Step 1 (+2+3) of the puts gathered while their queue task waited, run inside the mutation queue:
+ * reserves room for each in turn (stale victims first, then the policy's; pinned entries, those
+ * still being written, are never victims), then deletes every victim's record and writes every
+ * pending record (two IndexedDB transactions for the whole batch: a kill in between leaves victims
+ * without records, whose bodies recovery deletes, and no pending record yet), and pins the
+ * entries. Then it queues each body write on its key's chain (without waiting for it: the queue
+ * moves on) and the victims' body deletes on theirs, and resolves each item with `{ written }`.
+ * An item that cannot be admitted is resolved with a {@link PutResult}: `too-large`, or `busy`
+ * when the entries being written leave no room for it now.
  */
-export async function reserveEntry(
-  ctx: WriteContext,
-  key: string,
-  source: BodySource,
-  headers: Headers,
-  options: PutOptions,
-): Promise<PutResult | Reserved> {
+export async function reserveAll(ctx: WriteContext, items: readonly ReserveItem[]): Promise<void> {
   const { table, metadata } = ctx;
+  const reserved: Array<{ item: ReserveItem; record: EntryRecord; victims: string[] }> = [];
+  const allVictims: string[] = [];
+  for (const item of items) {
+    const r = await reserveOne(ctx, item);
+    if ('record' in r) {
+      reserved.push({ item, ...r });
+      allVictims.push(...r.victims);
+    } else item.resolve(r);
+  }
+  // A put replaced by a later put of the same URL in this batch is done: nothing of it was written.
+  for (let i = reserved.length - 1; i >= 0; i--) {
+    const { item, record, victims } = reserved[i]!;
+    if (table.records.get(item.key) === record) continue;
+    reserved.splice(i, 1);
+    deleteVictimBodies(ctx, item.key, victims);
+    dropSource(item.source);
+    item.resolve({ ...notStored(table, 'write-failed'), evicted: victims });
+  }
+  if (reserved.length === 0) {
+    if (allVictims.length > 0) await metadata.deleteMany(allVictims);
+    return;
+  }
+  try {
+    // 2 + 3. The victims' records go, then the pending records are written.
+    if (allVictims.length > 0) await metadata.deleteMany(allVictims);
+    await metadata.putMany(reserved.map((r) => ({ ...r.record })));
+  } catch (e) {
+    // The victims are out of memory (their bodies go on their chains below, whatever happens);
+    // nothing of the new entries may stay: their records are deleted (recovery drops any left).
+    for (const { item, record } of reserved) release(ctx, item.key, record);
+    await metadata.deleteMany([...allVictims, ...reserved.map((r) => r.item.key)]).catch((err: unknown) => ctx.events.error(undefined, 'rollback: delete records', err));
+    for (const { item, victims } of reserved) {
+      deleteVictimBodies(ctx, item.key, victims);
+      dropSource(item.source);
+      ctx.events.error(item.key, 'put', e);
+      item.resolve({ ...notStored(table, isQuota(e) ? 'quota' : 'write-failed'), evicted: victims });
+    }
+    return;
+  }
+  // 2 + 4. The victims' bodies go while the new bodies are written, each on its URL's chain (a
+  // later fill of a victim's URL writes after its delete). A crash in between leaves only bodies
+  // without records, which recovery deletes.
+  for (const { item, record, victims } of reserved) {
+    deleteVictimBodies(ctx, item.key, victims);
+    const written = ctx.chains.run(item.key, () => writeBody(ctx, item.key, item.source, item.headers, record, victims));
+    item.resolve({ written });
+  }
+}
+
+/** Step 1 for one put, in memory (a replaced entry is deleted from the stores first). */
+async function reserveOne(ctx: WriteContext, item: ReserveItem): Promise<PutResult | { record: EntryRecord; victims: string[] }> {
+  const { table } = ctx;
+  const { key, source, headers, options } = item;
   const opaque = source.kind === 'opaque';
   const bytes = sourceBytes(source);
   const now = ctx.now();
   // Replacing an entry: its old bytes leave the budget before the new ones are reserved. An
   // entry still being written is abandoned (its write finds its record gone and removes its body).
   if (table.index.has(key)) await table.deleteStored(key, options.replaces ?? 'revision');
-  // 1. Reserve: stale entries go first, then the policy's victims.
   if (!table.index.admissible(bytes)) return notStored(table, 'too-large');
   if (!table.index.fitsBesidePinned(bytes)) return notStored(table, 'busy');
   const stale = table.takeStaleVictims(bytes, now);
@@ -165,25 +232,45 @@ export async function reserveEntry(
   };
   table.records.set(key, record);
   for (const victim of victims) table.forget(victim, 'evict');
-  try {
-    // 2 + 3. One IndexedDB transaction deletes the victims' records and writes the pending one.
-    await metadata.replace(victims, record);
-  } catch (e) {
-    // Nothing of this entry is in the stores; the victims are out of memory: out of IndexedDB too
-    // (their bodies go on their chains below, whatever happens).
-    release(ctx, key, record);
-    await metadata.deleteMany(victims).catch((err: unknown) => ctx.events.error(key, 'rollback: delete victim records', err));
-    deleteVictimBodies(ctx, key, victims);
-    dropSource(source);
-    ctx.events.error(key, 'put', e);
-    return { ...notStored(table, isQuota(e) ? 'quota' : 'write-failed'), evicted: victims };
-  }
-  // 2 + 4. The victims' bodies go while the new body is written, each on its URL's chain (a later
-  // fill of a victim's URL writes after its delete). A crash in between leaves only bodies without
-  // records, which recovery deletes.
-  deleteVictimBodies(ctx, key, victims);
-  const written = ctx.chains.run(key, () => writeBody(ctx, key, source, headers, record, victims));
-  return { written };
+  return { record, victims };
+}
+
+/**
+ * Step 5, batched: the commits that arrive while a commit task waits in the queue join it, and
+ * are written in one IndexedDB transaction. A write whose record is no longer the table's (a
+ * delete, clear, replacement or recovery took it) is `abandoned`. Rejects with the transaction's
+ * error (every write of the batch then rolls back).
+ */
+function commit(ctx: WriteContext, key: string, record: EntryRecord): Promise<'committed' | 'abandoned'> {
+  return new Promise((resolve, reject) => {
+    const item: CommitItem = { key, record, resolve, reject };
+    if (ctx.commitBatch) {
+      ctx.commitBatch.push(item);
+      return;
+    }
+    const batch = [item];
+    ctx.commitBatch = batch;
+    const close = () => {
+      if (ctx.commitBatch === batch) ctx.commitBatch = null;
+    };
+    ctx.queue
+      .run('commit', async () => {
+        close();
+        const mine = batch.filter((it) => ctx.table.records.get(it.key) === it.record);
+        for (const it of batch) if (!mine.includes(it)) it.resolve('abandoned');
+        if (mine.length === 0) return;
+        for (const it of mine) {
+          it.record.state = 'committed';
+          ctx.table.index.unpin(it.key);
+        }
+        await ctx.metadata.putMany(mine.map((it) => ({ ...it.record })));
+        for (const it of mine) it.resolve('committed');
+      })
+      .catch((e: unknown) => {
+        close();
+        for (const it of batch) it.reject(e);
+      });
+  });
 }
 
 function deleteVictimBodies(ctx: WriteContext, key: string, victims: readonly string[]): void {
@@ -225,13 +312,7 @@ async function writeBody(
   try {
     await putBody(ctx, key, source, headers, record);
     // 5. Commit (only the entry's own record: a delete may have taken it meanwhile).
-    outcome = await queue.run('commit', async () => {
-      if (table.records.get(key) !== record) return 'abandoned';
-      record.state = 'committed';
-      table.index.unpin(key);
-      await metadata.put({ ...record });
-      return 'committed';
-    });
+    outcome = await commit(ctx, key, record);
   } catch (e) {
     if (isTimeout(e)) {
       // Reported by the queue, which reruns recovery: a pending record with its whole body is committed then.
