@@ -107,6 +107,14 @@ export interface CacheStats {
   pendingBytes: number;
   /** The bound on {@link CacheStats.pendingBytes}, in bytes. */
   maxPendingBytes: number;
+  /** The highest {@link CacheStats.pendingBytes} seen since the worker started, in bytes. */
+  peakPendingBytes: number;
+  /**
+   * Bodies stored by streaming since the worker started: a response that declared its
+   * `Content-Length` was teed into Cache Storage as it arrived, never held whole in worker memory
+   * (and not counted in `pendingBytes`).
+   */
+  streamedStores: number;
   /** Misses that shared another request's fetch. */
   collapsed: number;
   /** Lookups that found a stale (expired) entry. */

@@ -43,6 +43,9 @@ export class CacheIndex {
   #maxEntries: number;
   #maxEntryBytes: Bytes;
   #evictions = 0;
+  /** Pinned keys (entries being written) and their sizes: never chosen as victims. */
+  readonly #pinned = new Map<string, Bytes>();
+  #pinnedBytes: Bytes = 0;
 
   /**
    * @param limits The budget; see {@link CacheLimits}.
@@ -126,6 +129,51 @@ export class CacheIndex {
     return true;
   }
 
+  /**
+   * Pins a held key: victim selection ({@link CacheIndex.admit}, {@link CacheIndex.shrink}) skips
+   * it until {@link CacheIndex.unpin}. The cache pins an entry from its reservation until its body
+   * is written and committed, so a concurrent fill never evicts an entry still being written.
+   * O(1). Returns whether `key` is held (an absent key is not pinned).
+   */
+  pin(key: string): boolean {
+    const size = this.policy.sizeOf(key);
+    if (size === undefined || this.#pinned.has(key)) return size !== undefined;
+    this.#pinned.set(key, size);
+    this.#pinnedBytes += size;
+    return true;
+  }
+
+  /** Unpins `key` (see {@link CacheIndex.pin}); absent or unpinned keys are ignored. O(1). */
+  unpin(key: string): void {
+    const size = this.#pinned.get(key);
+    if (size === undefined) return;
+    this.#pinned.delete(key);
+    this.#pinnedBytes -= size;
+  }
+
+  /** Whether `key` is pinned. */
+  isPinned(key: string): boolean {
+    return this.#pinned.has(key);
+  }
+
+  /** Number of pinned keys. */
+  get pinnedCount(): number {
+    return this.#pinned.size;
+  }
+
+  /** Bytes of the pinned keys (entries being written). */
+  get pinnedBytes(): Bytes {
+    return this.#pinnedBytes;
+  }
+
+  /**
+   * Whether an object of `size` bytes fits now beside the pinned keys, which cannot be evicted
+   * (the caller retries later or gives up; {@link CacheIndex.admit} then admits nothing).
+   */
+  fitsBesidePinned(size: Bytes): boolean {
+    return this.#pinnedBytes + size <= this.#maxBytes && this.#pinned.size + 1 <= this.#maxEntries;
+  }
+
   /** Whether an object of `size` bytes could ever be admitted (≤ `maxEntryBytes` and ≤ `maxBytes`). */
   admissible(size: Bytes): boolean {
     return size <= this.#maxEntryBytes && this.#maxEntries >= 1;
@@ -141,7 +189,7 @@ export class CacheIndex {
    */
   admit(key: string, size: Bytes): Admission {
     if (this.policy.has(key)) throw new Error(`CacheIndex.admit: key already held: ${key}`);
-    if (!this.admissible(size)) return { admitted: false, victims: [] };
+    if (!this.admissible(size) || !this.fitsBesidePinned(size)) return { admitted: false, victims: [] };
     const victims: string[] = [];
     this.#makeRoomAndInsert(key, size, victims);
     return { admitted: true, victims };
@@ -168,7 +216,7 @@ export class CacheIndex {
     const maxBytes = this.#maxBytes;
     const maxEntries = this.#maxEntries;
     while (policy.bytes + size > maxBytes || policy.size + 1 > maxEntries) {
-      const victim = policy.evict();
+      const victim = this.#evictUnpinned();
       if (victim === undefined) break;
       this.#evictions++;
       if (victimsOut !== undefined) victimsOut.push(victim);
@@ -176,16 +224,38 @@ export class CacheIndex {
     policy.insert(key, size);
   }
 
+  /**
+   * The policy's next victim that is not pinned. A pinned key the policy offers is put back (it
+   * was inserted moments ago, so it goes back where a new key goes); at most one pass over the
+   * pinned keys, so O(1 + pinned) per victim, pinned ≤ the writes in flight.
+   */
+  #evictUnpinned(): string | undefined {
+    const policy = this.policy;
+    if (this.#pinned.size === 0) return policy.evict();
+    let skipped: string[] | undefined;
+    let victim = policy.evict();
+    while (victim !== undefined && this.#pinned.has(victim)) {
+      (skipped ??= []).push(victim);
+      victim = policy.evict();
+    }
+    if (skipped) for (const k of skipped) policy.insert(k, this.#pinned.get(k)!);
+    return victim;
+  }
+
   /** Removes a key for a reason other than eviction. Returns whether it was held. */
   remove(key: string): boolean {
+    this.unpin(key);
     return this.policy.remove(key);
   }
 
-  /** Evicts victims until the current limits hold; returns them in eviction order. */
+  /**
+   * Evicts victims until the current limits hold; returns them in eviction order. Pinned keys are
+   * never evicted: while they alone exceed lowered limits, the limits hold again once they are unpinned and the next shrink runs.
+   */
   shrink(): string[] {
     const victims: string[] = [];
     while (this.policy.bytes > this.#maxBytes || this.policy.size > this.#maxEntries) {
-      const victim = this.policy.evict();
+      const victim = this.#evictUnpinned();
       if (victim === undefined) break;
       this.#evictions++;
       victims.push(victim);
@@ -200,6 +270,8 @@ export class CacheIndex {
 
   /** Removes every key. */
   clear(): void {
+    this.#pinned.clear();
+    this.#pinnedBytes = 0;
     this.policy.clear();
   }
 }

@@ -12,20 +12,29 @@
  * - In worker memory: a CacheIndex (policy + budget) and the records (`EntryTable.ts`). Rebuilt
  *   from the stores by recovery; never the only copy of anything that matters.
  *
- * Write order of a put (`writeEntry.ts`; all mutations run one at a time through one queue,
- * `MutationQueue.ts`, invariant 5):
- *   0. The body is read in full first, so its exact length is known (bytes come from the body).
- *   1. Reserve (in memory, synchronously): stale entries are chosen as victims first (least
- *      recently used first), then the policy's; committed + pending bytes ≤ maxBytes holds from
- *      here (invariant 1).
- *   2+3. One IndexedDB transaction deletes the victims' records and writes the new record with
- *      state 'pending' (DiskLruCache's DIRTY line).
- *   2+4. The victims' bodies are deleted while the new body is written to Cache Storage; both
- *      settle before anything else happens.
- *   5. Rewrite the record with state 'committed' (CLEAN).
+ * Write order of a put (`writeEntry.ts`). Index mutations run one at a time through one queue
+ * (`MutationQueue.ts`, invariant 5), but a put holds the queue only for two short steps, its
+ * reservation and its commit; its body write runs between them outside the queue, on its URL's
+ * chain (`KeyedChains`): puts of different URLs write their bodies concurrently, the Cache Storage
+ * operations of one URL (body writes, victim body deletes) run in the order they were queued.
+ *   0. The body: read in full when its length is unknown (bytes come from the body, and it counts
+ *      against maxPendingBytes meanwhile); streamed when `Content-Length` declares it (that many
+ *      bytes are reserved, the bytes that go through are counted, and a count that differs rolls
+ *      the entry back: `length-mismatch`).
+ *   1. Reserve (queue, in memory): stale entries are chosen as victims first (least recently used
+ *      first), then the policy's; entries still being written are pinned and never chosen (when
+ *      they alone leave no room the put is not stored: `busy`); committed + pending bytes ≤
+ *      maxBytes holds from here (invariant 1) until the commit or the roll-back.
+ *   2+3. (queue) One IndexedDB transaction deletes the victims' records and writes the new record
+ *      with state 'pending' (DiskLruCache's DIRTY line).
+ *   2+4. (chains, outside the queue) The victims' bodies are deleted, each on its URL's chain, while
+ *      the new body is written on its own.
+ *   5. (queue) Rewrite the record with state 'committed' (CLEAN) and unpin it, only if the record is
+ *      still the table's: a delete, clear, replacement or recovery that took it meanwhile makes the
+ *      write abandoned, and its body is deleted (unless recovery adopted it as committed).
  *   A failure of the new body's write, or of 3 or 5, rolls back: the body and the record are
- *   deleted and the reservation released. A victim body that would not go is retried once, and
- *   otherwise left to recovery (a body without a record).
+ *   deleted and the reservation released; other puts are untouched. A victim body that would not
+ *   go is retried once, and otherwise left to recovery (a body without a record).
  *
  * Recovery (on `activate`, and on the first use after the worker wakes: `ready()`), handles a
  * worker killed between any two steps above (`recover.ts`); the decisions are pure (`planRecovery.ts`):
@@ -67,11 +76,23 @@ import { EntryMetadataModel, type EntryRecord } from './EntryMetadataModel.ts';
 import { EntryTable } from './EntryTable.ts';
 import { ImageCacheStore } from './ImageCacheStore.ts';
 import { MemoryTier } from './MemoryTier.ts';
-import { MutationQueue } from './MutationQueue.ts';
+import { KeyedChains, MutationQueue } from './MutationQueue.ts';
 import { recoverStores, type RecoveryReport } from './recover.ts';
 import { declaredLength, whyNotStorable, type NotStorableReason } from './storable.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
-import { notStored, rememberCopy, writeEntry, type PutOptions, type PutResult, type StoredHeaders, type WriteContext } from './writeEntry.ts';
+import {
+  dropSource,
+  notStored,
+  rememberCopy,
+  reserveAll,
+  type ReserveItem,
+  type Reserved,
+  type BodySource,
+  type PutOptions,
+  type PutResult,
+  type StoredHeaders,
+  type WriteContext,
+} from './writeEntry.ts';
 import { WriteBehind } from './WriteBehind.ts';
 
 export type { RecoveryReport };
@@ -212,12 +233,18 @@ export class ImageCache {
   readonly #memory: MemoryTier | null;
   readonly #table: EntryTable;
   readonly #queue: MutationQueue;
+  /** Per-URL chains of the Cache Storage half of fills (body writes, victims' body deletes). */
+  readonly #chains = new KeyedChains();
   readonly #write: WriteContext;
   readonly #maxAgeSecondsFor: (record: { url: string; storedAt: Milliseconds; expiresAt: Milliseconds }) => Seconds;
   readonly #budget: Bytes;
   /** The bound on {@link ImageCache.pendingBytes} ({@link ImageCacheOptions.maxPendingBytes}), in bytes. */
   readonly maxPendingBytes: Bytes;
   #pendingBytes: Bytes = 0;
+  /** Puts waiting for their reservation task (they join it until it starts), or `null`. */
+  #reserveBatch: ReserveItem[] | null = null;
+  #peakPendingBytes: Bytes = 0;
+  #streamedStores = 0;
   #ready: Promise<RecoveryReport> | null = null;
   #lastRecovery: RecoveryReport | null = null;
   /** Whether the in-memory index reflects the stores (false until recovery has run, and during one). */
@@ -274,6 +301,9 @@ export class ImageCache {
       now: this.now,
       defaultMaxAgeSeconds: this.maxAgeSeconds,
       storedHeaders: options.storedHeaders ?? ((headers) => headers),
+      queue: this.#queue,
+      chains: this.#chains,
+      onStreamed: () => void this.#streamedStores++,
     };
   }
 
@@ -315,6 +345,7 @@ export class ImageCache {
       return false;
     }
     this.#pendingBytes += bytes;
+    if (this.#pendingBytes > this.#peakPendingBytes) this.#peakPendingBytes = this.#pendingBytes;
     return true;
   }
 
@@ -353,7 +384,9 @@ export class ImageCache {
    * Runs a recovery pass now (on `activate`), after pending writes settle. Rejects like
    * {@link ImageCache.ready}; a failed pass is not kept: the next `ready()` or `recover()` tries again.
    */
-  recover(): Promise<RecoveryReport> {
+  async recover(): Promise<RecoveryReport> {
+    // Body writes in flight finish first (their commits run in the queue, before the recovery).
+    await this.#chains.idle();
     return this.#startRecovery();
   }
 
@@ -536,10 +569,11 @@ export class ImageCache {
   /**
    * When the page deleted the Cache Storage cache (or the user cleared site data): drops every
    * entry from memory and IndexedDB (their bodies are gone; reason `delete`) and resolves `true`.
-   * Runs inside the queue.
+   * Runs inside the queue. Only a cache that held a committed body can have been deleted: while
+   * every entry is still being written (pinned), the cache may simply not exist yet.
    */
   async #reconcileDeletedCache(): Promise<boolean> {
-    if (this.#table.index.size === 0 || (await this.#bodies.exists())) return false;
+    if (this.#table.index.size === this.#table.index.pinnedCount || (await this.#bodies.exists())) return false;
     const removed = this.#table.dropAll();
     await this.#metadata.clear();
     for (const r of removed) this.#events.emit({ type: 'evicted', url: r.url, bytes: r.bytes, reason: 'delete' });
@@ -622,6 +656,8 @@ export class ImageCache {
       memoryTier: this.#memory ? this.#memory.stats() : null,
       pendingBytes: this.#pendingBytes,
       maxPendingBytes: this.maxPendingBytes,
+      peakPendingBytes: this.#peakPendingBytes,
+      streamedStores: this.#streamedStores,
     };
   }
 
@@ -630,25 +666,44 @@ export class ImageCache {
 
   /**
    * Stores a network response for `url` if it is storable, replacing an existing entry (its bytes
-   * are re-accounted). Reads the whole body first: bytes are counted from the body, never from
-   * `Content-Length`. Never throws for a bad response: the result says why it was not stored.
-   * Rejects only when the index cannot load. A body with a declared `Content-Length` is not read
-   * when the bodies waiting to be stored leave no room for it (`busy`, see
-   * {@link ImageCacheOptions.maxPendingBytes}).
+   * are re-accounted). Never throws for a bad response: the result says why it was not stored.
+   * Rejects only when the index cannot load.
+   *
+   * A body that declares its length (`Content-Length`, without `Content-Encoding`) is streamed
+   * into Cache Storage: `Content-Length` bytes are reserved first, the body is never held whole
+   * in worker memory (it does not count against {@link ImageCacheOptions.maxPendingBytes}), and
+   * the bytes that actually went through are counted: when they differ from the declared length,
+   * the entry is deleted and its reservation released (`length-mismatch`; counted in `bypassed`),
+   * as a buffered body of the wrong length is never stored either. Counted in `streamedStores`.
+   * (With the memory tier on, a body small enough for it to keep is read in full instead.)
+   * A body of unknown length is read in full first (bytes come from the body), and is not read
+   * when the bodies waiting to be stored leave no room for it (`busy`).
    * @param url The request URL (its fragment is dropped).
    * @param response A response whose body has not been read; it is consumed.
+   * @param options `pendingHeldBytes`, when given, are released (streamed) or handed to the buffered put.
    * @returns What was done, with evicted URLs.
    */
   async put(url: string, response: Response, options: PutOptions = {}): Promise<PutResult> {
-    await this.ready();
+    const held = options.pendingHeldBytes ?? 0;
     const key = cacheKey(url);
+    const declared = declaredLength(response.headers);
+    // Streamed once the index is loaded (a cold worker's first put waits for it below).
+    if (declared !== null && response.body && this.#indexLoaded && this.#streamable(declared)) return this.#putStreamed(key, response, response.body, declared, options);
+    try {
+      await this.ready();
+    } catch (e) {
+      this.releasePending(held);
+      void response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
+      throw e;
+    }
     const reason = whyNotStorable(response, this.maxEntryBytes);
     if (reason) {
+      this.releasePending(held);
       void response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
       return notStored(this.#table, reason);
     }
-    const declared = declaredLength(response.headers);
-    if (declared !== null && !(options.pendingHeldBytes ?? 0)) {
+    if (declared !== null && response.body && this.#streamable(declared)) return this.#putStreamed(key, response, response.body, declared, options);
+    if (declared !== null && !held) {
       if (!this.holdPending(declared)) {
         void response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
         this.#events.count('bypassed');
@@ -665,6 +720,22 @@ export class ImageCache {
       return notStored(this.#table, 'write-failed');
     }
     return this.#putRead(key, { type: response.type, status: response.status, headers: response.headers, body }, options);
+  }
+
+  /** Whether a body of `declared` bytes is streamed: always, except one the memory tier would keep a copy of (it needs the bytes anyway). */
+  #streamable(declared: Bytes): boolean {
+    return !(this.#memory && declared <= this.#memory.maxEntryBytes);
+  }
+
+  #putStreamed(key: string, response: Response, body: ReadableStream<Uint8Array>, declared: Bytes, options: PutOptions): Promise<PutResult> {
+    this.releasePending(options.pendingHeldBytes ?? 0); // streamed: nothing of it waits in worker memory
+    const reason = whyNotStorable(response, this.maxEntryBytes);
+    if (reason) {
+      void body.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
+      return Promise.resolve(notStored(this.#table, reason));
+    }
+    const { pendingHeldBytes: _held, ...rest } = options;
+    return this.#fill('put-stream', key, { kind: 'stream', stream: body, bytes: declared }, response.headers, rest);
   }
 
   /**
@@ -709,7 +780,7 @@ export class ImageCache {
       }
       holding = body.byteLength;
     }
-    return this.#queued('put', key, () => writeEntry(this.#write, key, body, headers, options)).finally(() => this.releasePending(holding));
+    return this.#fill('put', key, { kind: 'buffer', body }, headers, options).finally(() => this.releasePending(holding));
   }
 
   /**
@@ -722,11 +793,44 @@ export class ImageCache {
     const key = cacheKey(url);
     void this.ready().catch(() => undefined /* reported by #startRecovery */);
     if (!(assumedBytes > 0) || !this.#table.index.admissible(assumedBytes)) return Promise.resolve(notStored(this.#table, 'too-large'));
-    return this.#queued('put-opaque', key, () => writeEntry(this.#write, key, response, new Headers(), options, assumedBytes));
+    return this.#fill('put-opaque', key, { kind: 'opaque', response, bytes: assumedBytes }, new Headers(), options);
+  }
+
+  /**
+   * One put: the reservation in the queue, then the body write on the URL's chain, outside the
+   * queue (fills of different URLs overlap), then the commit in the queue. Never rejects.
+   */
+  #fill(label: string, key: string, source: BodySource, headers: Headers, options: PutOptions): Promise<PutResult> {
+    return new Promise<PutResult | Reserved>((resolve) => {
+      const item: ReserveItem = { key, source, headers, options, resolve };
+      if (this.#reserveBatch) {
+        this.#reserveBatch.push(item);
+        return;
+      }
+      const batch = [item];
+      this.#reserveBatch = batch;
+      const close = () => {
+        if (this.#reserveBatch === batch) this.#reserveBatch = null;
+      };
+      // One queue task reserves for every put that arrived while it waited (the first put's label names it).
+      void this.#queued(label, key, async () => {
+        close();
+        await reserveAll(this.#write, batch);
+        return notStored(this.#table, 'write-failed'); // every item is resolved by now
+      }).then((r) => {
+        close();
+        for (const it of batch) it.resolve(r); // no effect on the items already resolved
+      });
+    }).then((r) => {
+      if ('written' in r) return r.written;
+      dropSource(source);
+      if (r.reason === 'busy') this.#events.count('bypassed');
+      return r;
+    });
   }
 
   /** Runs a write in the queue, after checking that the index is loaded and the cache still exists. Never rejects. */
-  #queued(label: string, key: string, write: () => Promise<PutResult>): Promise<PutResult> {
+  #queued<T>(label: string, key: string, write: () => Promise<T | PutResult>): Promise<T | PutResult> {
     return this.#queue
       .run(label, async () => {
         // Never write without the index: the budget could not be kept (recovery failed, e.g. IndexedDB blocked).
@@ -736,7 +840,7 @@ export class ImageCache {
       })
       .catch((e: unknown) => {
         if (!isTimeout(e)) this.#events.error(key, label, e);
-        return notStored(this.#table, 'write-failed');
+        return notStored(this.#table, 'write-failed') as T | PutResult;
       });
   }
 

@@ -92,3 +92,55 @@ export class MutationQueue {
     });
   }
 }
+
+/**
+ * Per-key chains of tasks: tasks of one key run one after another, in the order they were
+ * queued; tasks of different keys run concurrently. The write path runs the Cache Storage half
+ * of a fill (the body write, a victim's body delete) on its URL's chain, outside the
+ * {@link MutationQueue}, so fills of different URLs overlap while each URL keeps its order.
+ * A task must never wait for the {@link MutationQueue} to drain from inside it while the queue
+ * waits for the chain (no task of the queue awaits a chain).
+ * @internal
+ */
+export class KeyedChains {
+  readonly #tails = new Map<string, Promise<void>>();
+  #running = 0;
+  #peakRunning = 0;
+
+  /**
+   * Runs `fn` once every task queued before it for `key` has settled.
+   * @returns `fn`'s result; rejects with `fn`'s error (later tasks of `key` run anyway).
+   */
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const run = previous.then(() => {
+      this.#running++;
+      if (this.#running > this.#peakRunning) this.#peakRunning = this.#running;
+      return fn().finally(() => this.#running--);
+    });
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return run;
+  }
+
+  /** Keys with a task queued or running. */
+  get size(): number {
+    return this.#tails.size;
+  }
+
+  /** The most tasks (of different keys) that ran at once since construction. */
+  get peakRunning(): number {
+    return this.#peakRunning;
+  }
+
+  /** Settles once every task queued so far has settled (never rejects). */
+  idle(): Promise<void> {
+    return Promise.all([...this.#tails.values()]).then(() => undefined);
+  }
+}

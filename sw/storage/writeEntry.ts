@@ -1,14 +1,18 @@
 /**
- * The write path: the put protocol of the storage header (`ImageCache.ts`), run inside the
- * mutation queue. Private to `sw/storage`.
+ * The write path: the put protocol of the storage header (`ImageCache.ts`). The reservation and
+ * the commit are short tasks of the mutation queue; the body write runs between them outside the
+ * queue, on the URL's chain ({@link KeyedChains}), so fills of different URLs overlap. Private to
+ * `sw/storage`.
  * @internal
  */
+import { ImageCacheError } from '../errors/ImageCacheError.ts';
 import { expiresAtMs } from '../policy/freshness.ts';
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 import type { CacheEvents } from './CacheEvents.ts';
 import type { EntryRecord } from './EntryMetadataModel.ts';
 import type { EntryTable } from './EntryTable.ts';
 import type { MemoryTier } from './MemoryTier.ts';
+import type { KeyedChains, MutationQueue } from './MutationQueue.ts';
 import type { NotStorableReason } from './storable.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
 
@@ -56,6 +60,49 @@ export interface WriteContext {
   now: () => Milliseconds;
   defaultMaxAgeSeconds: Seconds;
   storedHeaders: StoredHeaders;
+  /** The mutation queue: reservations, commits, roll-backs and purges run in it. */
+  queue: MutationQueue;
+  /** The per-URL chains: body writes and body deletes of the write path run on them. */
+  chains: KeyedChains;
+  /** Called once per body stored by streaming (a {@link BodySource} of kind `stream`). */
+  onStreamed?: () => void;
+  /** The commits gathered while their queue task waits (one IndexedDB transaction for all of them), or `null`. */
+  commitBatch?: CommitItem[] | null;
+}
+
+/** One put waiting for its reservation (see {@link reserveAll}). */
+export interface ReserveItem {
+  key: string;
+  source: BodySource;
+  headers: Headers;
+  options: PutOptions;
+  /** Settles the put's reservation (the first call wins). */
+  resolve: (r: PutResult | Reserved) => void;
+}
+
+interface CommitItem {
+  key: string;
+  record: EntryRecord;
+  resolve: (outcome: 'committed' | 'abandoned') => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The body of a put:
+ * - `buffer`: read in full (its length is the entry's bytes);
+ * - `opaque`: an opaque response stored as it is, counted as `bytes` (assumed);
+ * - `stream`: a body of declared length `bytes` (`Content-Length`), piped into Cache Storage
+ *   without being held in worker memory; the bytes that went through are counted, and a count
+ *   that differs from `bytes` rolls the entry back (`length-mismatch`).
+ */
+export type BodySource =
+  | { kind: 'buffer'; body: ArrayBuffer }
+  | { kind: 'opaque'; response: Response; bytes: Bytes }
+  | { kind: 'stream'; stream: ReadableStream<Uint8Array>; bytes: Bytes };
+
+/** A reservation made in the queue: `written` settles once the body is written and committed (or rolled back). */
+export interface Reserved {
+  written: Promise<PutResult>;
 }
 
 /** A put that stored nothing. */
@@ -67,32 +114,107 @@ function isQuota(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'QuotaExceededError';
 }
 
+function isTimeout(e: unknown): boolean {
+  return e instanceof ImageCacheError && e.code === 'mutation-timeout';
+}
+
+/** The length of a source's body in bytes (declared for a stream, assumed for an opaque one). */
+export function sourceBytes(source: BodySource): Bytes {
+  return source.kind === 'buffer' ? source.body.byteLength : source.bytes;
+}
+
+/** Drops a source that will not be written (cancels a stream; nothing to do for the others). */
+export function dropSource(source: BodySource): void {
+  if (source.kind === 'stream') void source.stream.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
+}
+
+/** A stream whose length differed from the declared one. */
+class LengthMismatch extends Error {
+  constructor(readonly declared: Bytes, readonly actual: Bytes) {
+    super(`stored ${actual} bytes, Content-Length said ${declared}`);
+    this.name = 'LengthMismatch';
+  }
+}
+
 /**
- * Writes one entry (steps 1–5 of the put protocol), replacing an existing one for `key`. A body
- * passed as a `Response` is opaque and stored as it is, counted as `assumedBytes`.
- * Never rejects: a failure is rolled back, reported as an `error` event, and returned as
- * `{ stored: false, reason: 'quota' | 'write-failed' }`.
+ * Step 1 (+2+3) of the puts gathered while their queue task waited, run inside the mutation queue:
+ * reserves room for each in turn (stale victims first, then the policy's; pinned entries, those
+ * still being written, are never victims), then deletes every victim's record and writes every
+ * pending record (two IndexedDB transactions for the whole batch: a kill in between leaves victims
+ * without records, whose bodies recovery deletes, and no pending record yet), and pins the
+ * entries. Then it queues each body write on its key's chain (without waiting for it: the queue
+ * moves on) and the victims' body deletes on theirs, and resolves each item with `{ written }`.
+ * An item that cannot be admitted is resolved with a {@link PutResult}: `too-large`, or `busy`
+ * when the entries being written leave no room for it now.
  */
-export async function writeEntry(
-  ctx: WriteContext,
-  key: string,
-  body: ArrayBuffer | Response,
-  headers: Headers,
-  options: PutOptions,
-  assumedBytes = 0,
-): Promise<PutResult> {
-  const { table, metadata, bodies, events } = ctx;
-  const opaque = body instanceof Response;
-  const bytes = opaque ? assumedBytes : body.byteLength;
+export async function reserveAll(ctx: WriteContext, items: readonly ReserveItem[]): Promise<void> {
+  const { table, metadata } = ctx;
+  const reserved: Array<{ item: ReserveItem; record: EntryRecord; victims: string[] }> = [];
+  const allVictims: string[] = [];
+  for (const item of items) {
+    const r = await reserveOne(ctx, item);
+    if ('record' in r) {
+      reserved.push({ item, ...r });
+      allVictims.push(...r.victims);
+    } else item.resolve(r);
+  }
+  // A put replaced by a later put of the same URL in this batch is done: nothing of it was written.
+  for (let i = reserved.length - 1; i >= 0; i--) {
+    const { item, record, victims } = reserved[i]!;
+    if (table.records.get(item.key) === record) continue;
+    reserved.splice(i, 1);
+    deleteVictimBodies(ctx, item.key, victims);
+    dropSource(item.source);
+    item.resolve({ ...notStored(table, 'write-failed'), evicted: victims });
+  }
+  if (reserved.length === 0) {
+    if (allVictims.length > 0) await metadata.deleteMany(allVictims);
+    return;
+  }
+  try {
+    // 2 + 3. The victims' records go, then the pending records are written.
+    if (allVictims.length > 0) await metadata.deleteMany(allVictims);
+    await metadata.putMany(reserved.map((r) => ({ ...r.record })));
+  } catch (e) {
+    // The victims are out of memory (their bodies go on their chains below, whatever happens);
+    // nothing of the new entries may stay: their records are deleted (recovery drops any left).
+    for (const { item, record } of reserved) release(ctx, item.key, record);
+    await metadata.deleteMany([...allVictims, ...reserved.map((r) => r.item.key)]).catch((err: unknown) => ctx.events.error(undefined, 'rollback: delete records', err));
+    for (const { item, victims } of reserved) {
+      deleteVictimBodies(ctx, item.key, victims);
+      dropSource(item.source);
+      ctx.events.error(item.key, 'put', e);
+      item.resolve({ ...notStored(table, isQuota(e) ? 'quota' : 'write-failed'), evicted: victims });
+    }
+    return;
+  }
+  // 2 + 4. The victims' bodies go while the new bodies are written, each on its URL's chain (a
+  // later fill of a victim's URL writes after its delete). A crash in between leaves only bodies
+  // without records, which recovery deletes.
+  for (const { item, record, victims } of reserved) {
+    deleteVictimBodies(ctx, item.key, victims);
+    const written = ctx.chains.run(item.key, () => writeBody(ctx, item.key, item.source, item.headers, record, victims));
+    item.resolve({ written });
+  }
+}
+
+/** Step 1 for one put, in memory (a replaced entry is deleted from the stores first). */
+async function reserveOne(ctx: WriteContext, item: ReserveItem): Promise<PutResult | { record: EntryRecord; victims: string[] }> {
+  const { table } = ctx;
+  const { key, source, headers, options } = item;
+  const opaque = source.kind === 'opaque';
+  const bytes = sourceBytes(source);
   const now = ctx.now();
-  // Replacing an entry: its old bytes leave the budget before the new ones are reserved.
+  // Replacing an entry: its old bytes leave the budget before the new ones are reserved. An
+  // entry still being written is abandoned (its write finds its record gone and removes its body).
   if (table.index.has(key)) await table.deleteStored(key, options.replaces ?? 'revision');
-  // 1. Reserve: stale entries go first, then the policy's victims.
   if (!table.index.admissible(bytes)) return notStored(table, 'too-large');
+  if (!table.index.fitsBesidePinned(bytes)) return notStored(table, 'busy');
   const stale = table.takeStaleVictims(bytes, now);
   const { admitted, victims: fresh } = table.index.admit(key, bytes);
   const victims = [...stale, ...fresh];
-  if (!admitted) return notStored(table, 'too-large'); // cannot happen once admissible
+  if (!admitted) return notStored(table, 'too-large'); // cannot happen once admissible and fitting beside the pinned
+  table.index.pin(key);
   const record: EntryRecord = {
     url: key,
     bytes,
@@ -109,49 +231,124 @@ export async function writeEntry(
     ...(opaque ? { opaque: true } : {}),
   };
   table.records.set(key, record);
-  const stored = opaque ? null : ctx.storedHeaders(headers, record);
+  for (const victim of victims) table.forget(victim, 'evict');
+  return { record, victims };
+}
+
+/**
+ * Step 5, batched: the commits that arrive while a commit task waits in the queue join it, and
+ * are written in one IndexedDB transaction. A write whose record is no longer the table's (a
+ * delete, clear, replacement or recovery took it) is `abandoned`. Rejects with the transaction's
+ * error (every write of the batch then rolls back).
+ */
+function commit(ctx: WriteContext, key: string, record: EntryRecord): Promise<'committed' | 'abandoned'> {
+  return new Promise((resolve, reject) => {
+    const item: CommitItem = { key, record, resolve, reject };
+    if (ctx.commitBatch) {
+      ctx.commitBatch.push(item);
+      return;
+    }
+    const batch = [item];
+    ctx.commitBatch = batch;
+    const close = () => {
+      if (ctx.commitBatch === batch) ctx.commitBatch = null;
+    };
+    ctx.queue
+      .run('commit', async () => {
+        close();
+        const mine = batch.filter((it) => ctx.table.records.get(it.key) === it.record);
+        for (const it of batch) if (!mine.includes(it)) it.resolve('abandoned');
+        if (mine.length === 0) return;
+        for (const it of mine) {
+          it.record.state = 'committed';
+          ctx.table.index.unpin(it.key);
+        }
+        await ctx.metadata.putMany(mine.map((it) => ({ ...it.record })));
+        for (const it of mine) it.resolve('committed');
+      })
+      .catch((e: unknown) => {
+        close();
+        for (const it of batch) it.reject(e);
+      });
+  });
+}
+
+function deleteVictimBodies(ctx: WriteContext, key: string, victims: readonly string[]): void {
+  const { bodies, events } = ctx;
+  for (const victim of victims) {
+    // Tried twice; else recovery deletes it (a body without a record).
+    void ctx.chains
+      .run(victim, () => bodies.delete(victim).catch(() => bodies.delete(victim)))
+      .catch((e: unknown) => events.error(victim, `delete victim body (for ${key})`, e));
+  }
+}
+
+/** Takes a reservation out of memory (index, pin, record, memory copy), if it is still the entry of `key`. */
+function release(ctx: WriteContext, key: string, record: EntryRecord): boolean {
+  const { table } = ctx;
+  if (table.records.get(key) !== record) return false;
+  table.index.remove(key);
+  table.records.delete(key);
+  ctx.memory?.forget(key);
+  return true;
+}
+
+/**
+ * Steps 4 and 5, on `key`'s chain: writes the body, then commits in the queue. When the entry was
+ * deleted, cleared or replaced while its body was being written (its record is no longer the
+ * table's), the write is abandoned: its body is deleted, unless recovery meanwhile adopted it (a
+ * committed record for `key`, whose body this is). A failure rolls the entry back. Never rejects.
+ */
+async function writeBody(
+  ctx: WriteContext,
+  key: string,
+  source: BodySource,
+  headers: Headers,
+  record: EntryRecord,
+  victims: string[],
+): Promise<PutResult> {
+  const { table, metadata, bodies, events, queue } = ctx;
+  let outcome: 'committed' | 'abandoned';
   try {
-    // 2 + 3. One IndexedDB transaction deletes the victims' records and writes the pending one.
-    for (const victim of victims) table.forget(victim, 'evict');
-    await metadata.replace(victims, record);
-    // 2 + 4. The victims' bodies go while the new body is written (a crash in between leaves
-    // only bodies without records, which recovery deletes). Settled, not Promise.all: a failed
-    // victim delete must not start the rollback while the new body's write is still in flight.
-    const [write, ...deletes] = await Promise.allSettled([
-      putBodyWithQuotaRetry(ctx, key, body, stored, record),
-      ...victims.map((victim) => bodies.delete(victim)),
-    ]);
-    if (write!.status === 'rejected') throw write!.reason;
-    for (let i = 0; i < deletes.length; i++) {
-      if (deletes[i]!.status === 'rejected') {
-        // The new body is in; a victim's body stayed. Try once more; else recovery deletes it.
-        await bodies.delete(victims[i]!).catch((e: unknown) => events.error(victims[i], 'delete victim body', e));
-      }
-    }
-    // 5. Commit.
-    record.state = 'committed';
-    await metadata.put({ ...record });
+    await putBody(ctx, key, source, headers, record);
+    // 5. Commit (only the entry's own record: a delete may have taken it meanwhile).
+    outcome = await commit(ctx, key, record);
   } catch (e) {
-    // Roll back (every write above has settled): nothing of this entry may survive half-written,
-    // and the victims (already out of memory) must be out of both stores too.
-    table.index.remove(key);
-    table.records.delete(key);
-    ctx.memory?.forget(key);
-    const report = (what: string) => (err: unknown) => events.error(key, `rollback: ${what}`, err);
-    if (victims.length) {
-      await metadata.deleteMany(victims).catch(report('delete victim records'));
-      await Promise.all(victims.map((v) => bodies.delete(v).catch(report(`delete victim body ${v}`))));
+    if (isTimeout(e)) {
+      // Reported by the queue, which reruns recovery: a pending record with its whole body is committed then.
+      return { ...notStored(table, 'write-failed'), evicted: victims };
     }
-    await bodies.delete(key).catch(report('delete body'));
-    await metadata.deleteMany([key]).catch(report('delete record'));
+    // Roll back: nothing of this entry may survive half-written.
+    const report = (what: string) => (err: unknown) => events.error(key, `rollback: ${what}`, err);
+    const adopted = await queue
+      .run('rollback', async () => {
+        const mine = release(ctx, key, record);
+        if (mine) await metadata.deleteMany([key]);
+        return !mine && table.committed(key) !== undefined;
+      })
+      .catch((err: unknown) => {
+        if (!isTimeout(err)) report('delete record')(err);
+        return false;
+      });
+    if (!adopted) await bodies.delete(key).catch(report('delete body'));
+    if (e instanceof LengthMismatch) {
+      events.count('bypassed');
+      return { ...notStored(table, 'length-mismatch'), evicted: victims };
+    }
     events.error(key, 'put', e);
     return { ...notStored(table, isQuota(e) ? 'quota' : 'write-failed'), evicted: victims };
   }
+  if (outcome === 'abandoned') {
+    // Deleted, cleared or replaced while being written: the body must not outlive its record.
+    if (!table.committed(key)) await bodies.delete(key).catch((e: unknown) => events.error(key, 'delete abandoned body', e));
+    return { ...notStored(table, 'write-failed'), evicted: victims };
+  }
   events.count('stored');
-  if (ctx.memory && !opaque && stored) rememberCopy(ctx, key, body, stored);
+  if (source.kind === 'stream') ctx.onStreamed?.();
+  if (ctx.memory && source.kind === 'buffer') rememberCopy(ctx, key, source.body, ctx.storedHeaders(headers, record));
   events.peak(table.index.bytes);
-  events.emit({ type: 'stored', url: key, bytes, kind: record.kind });
-  return { stored: true, bytes, evicted: victims, bytesAfter: table.index.bytes };
+  events.emit({ type: 'stored', url: key, bytes: record.bytes, kind: record.kind });
+  return { stored: true, bytes: record.bytes, evicted: victims, bytesAfter: table.index.bytes };
 }
 
 /** Keeps a copy of a committed body in the memory tier (when it is on and the body fits it). */
@@ -161,28 +358,54 @@ export function rememberCopy(ctx: Pick<WriteContext, 'table' | 'memory'>, key: s
   ctx.memory.remember(key, body, headers);
 }
 
-async function putBodyWithQuotaRetry(
-  ctx: WriteContext,
-  key: string,
-  body: ArrayBuffer | Response,
-  headers: Headers | null,
-  record: EntryRecord,
-): Promise<void> {
+/** Counts the bytes that go through (the stored length of a streamed body, never the header's). */
+function counting(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<Uint8Array>; bytes: () => Bytes } {
+  let bytes = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      bytes += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream: stream.pipeThrough(counter), bytes: () => bytes };
+}
+
+/**
+ * Step 4: writes the body to Cache Storage. A buffered or opaque body meeting `QuotaExceededError`
+ * lowers the budget in force to what storage held, purges down to it (in the queue), and is
+ * written once more; a streamed body cannot be replayed, so it fails after the purge.
+ * @throws LengthMismatch when a streamed body's length differs from its declared length.
+ */
+async function putBody(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord): Promise<void> {
   const { table, bodies, events } = ctx;
-  // An opaque response is stored as it is (its headers cannot be changed); a clone per attempt.
-  const make = body instanceof Response ? () => body.clone() : () => new Response(body, { status: 200, statusText: 'OK', headers: headers! });
+  let make: () => Response;
+  let counted: (() => Bytes) | null = null;
+  if (source.kind === 'opaque') {
+    // An opaque response is stored as it is (its headers cannot be changed); a clone per attempt.
+    make = () => source.response.clone();
+  } else if (source.kind === 'buffer') {
+    const stored = ctx.storedHeaders(headers, record);
+    make = () => new Response(source.body, { status: 200, statusText: 'OK', headers: stored });
+  } else {
+    const stored = ctx.storedHeaders(headers, record);
+    const piped = counting(source.stream);
+    counted = piped.bytes;
+    make = () => new Response(piped.stream, { status: 200, statusText: 'OK', headers: stored });
+  }
   try {
     await bodies.put(key, make());
   } catch (e) {
     if (!isQuota(e)) throw e;
     events.error(key, 'put (quota exceeded: purging and retrying once)', e);
     // Storage pushed back at the bytes held now: that becomes the budget in force (never above
-    // the configured maxBytes, never below this entry), and entries are purged down to it.
-    table.lowerLimit(Math.max(table.index.bytes - record.bytes, record.bytes));
-    for (const victim of table.shrink(ctx.now())) {
-      if (victim === key) throw e; // cannot happen: the new entry is the most recent and fits alone
-      await table.deleteStored(victim, 'purge');
-    }
+    // the configured maxBytes, never below this entry), and entries are purged down to it
+    // (entries being written are pinned: never purged).
+    await ctx.queue.run('quota-purge', async () => {
+      table.lowerLimit(Math.max(table.index.bytes - record.bytes, record.bytes));
+      for (const victim of table.shrink(ctx.now())) await table.deleteStored(victim, 'purge');
+    });
+    if (source.kind === 'stream') throw e; // already consumed: cannot be written twice
     await bodies.put(key, make());
   }
+  if (counted && counted() !== record.bytes) throw new LengthMismatch(record.bytes, counted());
 }

@@ -494,11 +494,13 @@ export class ImageCacheStrategy implements RouteHandlerObject {
         if (!reason) toStore = chosen;
       }
     }
-    // Bounded memory: a body of known length is stored only if the bodies waiting to be stored
-    // leave room for it (maxPendingBytes); otherwise it is served, not stored (`detail=busy`).
+    // Bounded memory: a body of known length is streamed into Cache Storage (a tee, never held
+    // whole), unless the route transcodes it (the transcoder needs the bytes): then it is stored
+    // only if the bodies waiting to be stored leave room for it (maxPendingBytes); otherwise it is
+    // served, not stored (`detail=busy`).
     const declared = reason ? null : declaredLength((toStore ?? response).headers);
     let held = 0;
-    if (declared !== null) {
+    if (declared !== null && !this.#streams(rules)) {
       if (this.#cache.holdPending(declared)) held = declared;
       else reason = 'busy';
     }
@@ -540,6 +542,18 @@ export class ImageCacheStrategy implements RouteHandlerObject {
    *   cache holds the body's length once read (or answers `busy`).
    */
   async #store(request: Request, key: string, response: Response, rules: RouteRules, held: number, replaces?: 'expire'): Promise<PutResult> {
+    if (this.#streams(rules) && response.body && declaredLength(response.headers) !== null) {
+      // Streamed (tee'd from the page's response): the cache reserves Content-Length bytes and
+      // pipes the body into Cache Storage, counting what actually went through.
+      const vary = varyRecord(request, response.headers);
+      let headers = response.headers;
+      if (vary !== null) {
+        headers = new Headers(headers);
+        headers.set(VARY_HEADER, vary);
+      }
+      const streamed = new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+      return this.#cache.put(key, streamed, { maxAgeSeconds: this.#lifetime(rules, headers), replaces, pendingHeldBytes: held });
+    }
     let body: ArrayBuffer;
     try {
       body = await response.arrayBuffer();
@@ -559,6 +573,11 @@ export class ImageCacheStrategy implements RouteHandlerObject {
       headers.set(VARY_HEADER, vary);
     }
     return this.#cache.putBuffered(key, { type: response.type, status: response.status, headers, body }, { maxAgeSeconds: this.#lifetime(rules, headers), replaces, pendingHeldBytes: held });
+  }
+
+  /** Whether a body of known length on this route is streamed into the cache (not when the route transcodes: the transcoder needs the bytes). */
+  #streams(rules: RouteRules): boolean {
+    return !(this.#transformBody && rules.transcode);
   }
 
   async #revalidate(

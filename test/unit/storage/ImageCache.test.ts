@@ -235,17 +235,33 @@ describe('ImageCache (Node: fake-indexeddb + undici Cache API)', () => {
     await cache.put(u('a'), imageResponse(100));
     await cache.put(u('b'), imageResponse(100));
     bodies.failPuts = 1;
-    const put = await cache.put(u('c'), imageResponse(100));
+    // A body of unknown length is read in full, so it can be written again after the purge.
+    const unknownLength = (n: number) => new Response(new Uint8Array(n), { status: 200, headers: { 'content-type': 'image/png' } });
+    const put = await cache.put(u('c'), unknownLength(100));
     expect(put.stored).toBe(true);
     const { records } = await expectConsistent(cache, metadata);
     expect(records.map((r) => r.url).sort()).toEqual([u('b'), u('c')]); // a (LRU) purged
     // Storage pushed back at 200 bytes: that is the budget in force now (maxBytes kept in stats).
     expect(cache.stats()).toMatchObject({ maxBytes: 1000, effectiveMaxBytes: 200, bytesUsed: 200 });
     bodies.failPuts = 2; // fails again after the purge: not stored, still consistent
-    expect(await cache.put(u('d'), imageResponse(100))).toMatchObject({ stored: false, reason: 'quota' });
+    expect(await cache.put(u('d'), unknownLength(100))).toMatchObject({ stored: false, reason: 'quota' });
     const after = await expectConsistent(cache, metadata);
     expect(after.records).toEqual([]); // b evicted for d, c purged for the retry, d rolled back
     expect(cache.stats()).toMatchObject({ effectiveMaxBytes: 100, bytesUsed: 0 });
+  });
+
+  it('aStreamedBodyMeetingTheQuotaPurgesAndIsNotStored', async () => {
+    const bodies = new FaultyCacheStore(CACHE);
+    const { cache, metadata } = makeCache({ bodies });
+    await cache.put(u('a'), imageResponse(100));
+    await cache.put(u('b'), imageResponse(100));
+    bodies.failPuts = 1;
+    // Streamed (Content-Length known): the body went into the failed write and cannot be replayed.
+    expect(await cache.put(u('c'), imageResponse(100))).toMatchObject({ stored: false, reason: 'quota' });
+    const { records } = await expectConsistent(cache, metadata);
+    expect(records.map((r) => r.url)).toEqual([u('b')]); // a purged, c rolled back
+    expect(cache.stats()).toMatchObject({ effectiveMaxBytes: 200, bytesUsed: 100 });
+    expect(await cache.put(u('d'), imageResponse(100))).toMatchObject({ stored: true }); // the next fill fits
   });
 
   it('statsAndLruOrderSurviveAWorkerRestart', async () => {

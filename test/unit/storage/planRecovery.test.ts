@@ -70,6 +70,24 @@ const table: Row[] = [
     expect: { keep: [], dropRecords: ['a'], deleteBodies: ['a'], rolledBackPending: 1 },
   },
   {
+    // Pipelined fills: a kill leaves several pending writes at once, each at its own step (body not
+    // yet landed, landed, landed short of a streamed Content-Length), beside a victim whose body
+    // delete had not run and the body of a write abandoned by a delete (its record already gone).
+    name: 'decidesEachOfSeveralPendingWritesOnItsOwn',
+    records: [r('kept'), r('p-none', { state: 'pending' }), r('p-landed', { state: 'pending' }), r('p-short', { state: 'pending', bytes: 100 })],
+    bodies: ['kept', 'p-landed', 'p-short', 'victim', 'abandoned'],
+    pending: { 'p-landed': 10, 'p-short': 60 },
+    expect: {
+      keep: ['kept', 'p-landed'],
+      dropRecords: ['p-none', 'p-short'],
+      deleteBodies: ['p-short', 'victim', 'abandoned'],
+      committedPending: 1,
+      rolledBackPending: 2,
+      deletedOrphanBodies: 2,
+      rewrite: [{ url: 'p-landed', state: 'committed' }],
+    },
+  },
+  {
     name: 'keepsAStaleEntryWithinItsGracePeriod',
     records: [r('a', { expiresAt: NOW - 1000 })],
     bodies: ['a'],

@@ -21,7 +21,8 @@ describe('the strategy reports what fails in the background', () => {
     body.fail();
     await expect(response.arrayBuffer()).rejects.toThrow();
     await event.drain();
-    expect(errors).toEqual(['store: TypeError: network error (injected)']);
+    // Streamed into the cache (Content-Length known): the cache's put reports the failed write and rolls back.
+    expect(errors).toEqual(['put: TypeError: network error (injected)']);
     expect(s.cache.stats()).toMatchObject({ entries: 0, errors: 1 });
   });
 
