@@ -43,6 +43,12 @@ export class CacheIndex {
   #maxEntries: number;
   #maxEntryBytes: Bytes;
   #evictions = 0;
+  /**
+   * Called with each victim and its size in bytes as {@link CacheIndex.admit},
+   * {@link CacheIndex.request} or {@link CacheIndex.shrink} evicts it (the storage layer reports
+   * the sizes of victims whose slots the policy may already have reused). `null`: none.
+   */
+  onEvict: ((key: string, bytes: Bytes) => void) | null = null;
 
   /**
    * @param limits The budget; see {@link CacheLimits}.
@@ -168,9 +174,11 @@ export class CacheIndex {
     const maxBytes = this.#maxBytes;
     const maxEntries = this.#maxEntries;
     while (policy.bytes + size > maxBytes || policy.size + 1 > maxEntries) {
+      const before = policy.bytes;
       const victim = policy.evict();
       if (victim === undefined) break;
       this.#evictions++;
+      if (this.onEvict !== null) this.onEvict(victim, before - policy.bytes);
       if (victimsOut !== undefined) victimsOut.push(victim);
     }
     policy.insert(key, size);
@@ -185,9 +193,11 @@ export class CacheIndex {
   shrink(): string[] {
     const victims: string[] = [];
     while (this.policy.bytes > this.#maxBytes || this.policy.size > this.#maxEntries) {
+      const before = this.policy.bytes;
       const victim = this.policy.evict();
       if (victim === undefined) break;
       this.#evictions++;
+      if (this.onEvict !== null) this.onEvict(victim, before - this.policy.bytes);
       victims.push(victim);
     }
     return victims;

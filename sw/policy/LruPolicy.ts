@@ -55,6 +55,11 @@ export class LruPolicy implements ReplacementPolicy {
     return slot === undefined ? undefined : this.#sizeList[slot];
   }
 
+  /** The slot of a held key (stable while held; reused once it is removed), or `undefined`. */
+  slotOf(key: string): number | undefined {
+    return this.#index.get(key);
+  }
+
   touch(key: string): void {
     const slot = this.#index.get(key);
     if (slot !== undefined && slot !== this.#tail) this.#moveToTail(slot);

@@ -9,7 +9,7 @@ import { CacheEvents } from '../../../sw/storage/CacheEvents.ts';
 import { EntryMetadataModel, type EntryRecord, type PersistedStats } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCache } from '../../../sw/storage/ImageCache.ts';
 import type { CacheEvent } from '../../../sw/protocol.ts';
-import type { MetadataStore } from '../../../sw/storage/stores.ts';
+import type { MetadataStore, RecordPatch } from '../../../sw/storage/stores.ts';
 import { Clock, FakeBodyStore } from '../../helpers/fakes.ts';
 
 const u = (i: number) => `https://app.test/tiles/${i}.png`;
@@ -61,9 +61,9 @@ class CountingMetadataStore implements MetadataStore {
     this.#count('deleteMany', urls.length);
     return this.inner.deleteMany(urls);
   }
-  writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void> {
-    this.#count('writeBehind', records.length);
-    return this.inner.writeBehind(records, stats);
+  writeBehind(patches: readonly RecordPatch[], stats: PersistedStats | null, changesIndex?: boolean): Promise<void> {
+    this.#count('writeBehind', patches.length);
+    return this.inner.writeBehind(patches, stats, changesIndex);
   }
   clear(): Promise<void> {
     this.#count('clear');
