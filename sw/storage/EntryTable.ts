@@ -296,6 +296,7 @@ export class EntryTable {
   /** Replaces the contents with `records` (least recently used first), as they are; see {@link EntryTable.shrink}. */
   load(records: readonly EntryRecord[]): void {
     this.#reset();
+    this.storesMayDiffer = false;
     for (const record of records) {
       this.index.policy.insert(record.url, record.bytes);
       this.#set(record.url, record);
@@ -440,9 +441,21 @@ export class EntryTable {
   /** Removes an entry from memory and both stores: record first, then body (a crash in between leaves an orphan body, which recovery deletes). */
   async deleteStored(key: string, reason: RemovalReason): Promise<void> {
     this.forget(key, reason);
-    await this.#deps.metadata.deleteMany([key]);
-    await this.#deps.bodies.delete(key);
+    try {
+      await this.#deps.metadata.deleteMany([key]);
+      await this.#deps.bodies.delete(key);
+    } catch (e) {
+      this.storesMayDiffer = true;
+      throw e;
+    }
   }
+
+  /**
+   * Whether a failed store operation may have left the stores out of step with each other (a body
+   * without its record) since the last full load from the records: no index snapshot may then
+   * stand for them. Set by a failed {@link EntryTable.deleteStored}; cleared by {@link EntryTable.load}.
+   */
+  storesMayDiffer = false;
 
   /** Empties the in-memory half (index, entries, memory copies, write-behind); returns the keys and sizes that were held. */
   dropAll(): Array<{ url: string; bytes: Bytes }> {

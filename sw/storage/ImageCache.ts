@@ -952,7 +952,7 @@ export class ImageCache {
     try {
       written = await this.#queue.run('snapshot', async () => {
         const writer = this.#metadata.writeSnapshot;
-        if (!writer || !this.#indexLoaded || this.#events.stats.errors !== this.#errorsAtFullRecovery) return false;
+        if (!writer || !this.#indexLoaded || this.#table.storesMayDiffer || this.#events.stats.errors !== this.#errorsAtFullRecovery) return false;
         const entries = this.#table.snapshotEntries();
         if (!entries) return false;
         return writer.call(this.#metadata, (generation) =>
