@@ -124,8 +124,10 @@ export class EntryTable {
 
   // -- slots and columns ----------------------------------------------------------------------
 
+  /** The slot of a key the index holds, or `undefined` (one map lookup with a slotted policy). */
   #slot(key: string): number | undefined {
-    return this.#ownSlots ? this.#ownSlots.get(key) : this.index.policy.slotOf!(key);
+    if (!this.#ownSlots) return this.index.policy.slotOf!(key);
+    return this.index.has(key) ? this.#ownSlots.get(key) : undefined;
   }
 
   #assign(key: string): number {
@@ -233,7 +235,7 @@ export class EntryTable {
   /** The entry of `key`, or `undefined` (a pending one: its live record). Allocates one object. */
   entry(key: string): IndexedEntry | undefined {
     const slot = this.#slot(key);
-    if (slot === undefined || !this.index.has(key)) return undefined;
+    if (slot === undefined) return undefined;
     if (this.#flags[slot]! & FLAG_PENDING) {
       const live = this.#settle(key, slot);
       if (live) return live;
@@ -256,7 +258,7 @@ export class EntryTable {
   /** Whether `key` is held and committed. No allocation. */
   isCommitted(key: string): boolean {
     const slot = this.#slot(key);
-    if (slot === undefined || !this.index.has(key)) return false;
+    if (slot === undefined) return false;
     return !(this.#flags[slot]! & FLAG_PENDING) || this.#settle(key, slot) === null;
   }
 
@@ -268,7 +270,7 @@ export class EntryTable {
   /** `expiresAt` of a held key, ms since epoch, or `undefined`. No allocation. */
   expiresAtOf(key: string): Milliseconds | undefined {
     const slot = this.#slot(key);
-    return slot === undefined || !this.index.has(key) ? undefined : (this.#pending.get(key)?.expiresAt ?? this.#expiresAt[slot]);
+    return slot === undefined ? undefined : (this.#pending.get(key)?.expiresAt ?? this.#expiresAt[slot]);
   }
 
   /** Sets the freshness of a committed entry (clock sanity, a revalidation). Returns false when not held. */
