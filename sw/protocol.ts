@@ -167,6 +167,14 @@ export interface HealthReport {
   warmup: Record<string, unknown> | null;
   /** The background job queue (warm-up, capture, `warm()`): counts by priority and the URLs that kept failing. */
   queue?: QueueStats;
+  /**
+   * How this worker loaded its entry index: `source` `snapshot` (one IndexedDB read of the index
+   * snapshot), `records` (every record read and reconciled with Cache Storage: on `activate`, or
+   * when the snapshot was missing or not current) or `empty` (nothing to load, or the index could
+   * not load); `loadMs`: ms from the start of the recovery to the index being usable
+   * (`performance.now()` clock); `entries`: entries loaded.
+   */
+  index: { source: 'snapshot' | 'records' | 'empty'; loadMs: number; entries: number };
   /** When this report was made, ms since epoch. */
   at: number;
   /** Which transcode targets the engine could encode (`routes[].transcode`), when a worker reports it. */

@@ -46,6 +46,12 @@ export class CacheIndex {
   /** Pinned keys (entries being written) and their sizes: never chosen as victims. */
   readonly #pinned = new Map<string, Bytes>();
   #pinnedBytes: Bytes = 0;
+  /**
+   * Called with each victim and its size in bytes as {@link CacheIndex.admit},
+   * {@link CacheIndex.request} or {@link CacheIndex.shrink} evicts it (the storage layer reports
+   * the sizes of victims whose slots the policy may already have reused). `null`: none.
+   */
+  onEvict: ((key: string, bytes: Bytes) => void) | null = null;
 
   /**
    * @param limits The budget; see {@link CacheLimits}.
@@ -216,22 +222,36 @@ export class CacheIndex {
     const maxBytes = this.#maxBytes;
     const maxEntries = this.#maxEntries;
     while (policy.bytes + size > maxBytes || policy.size + 1 > maxEntries) {
+      const before = policy.bytes;
       const victim = this.#evictUnpinned();
       if (victim === undefined) break;
       this.#evictions++;
+      if (this.onEvict !== null) this.onEvict(victim, before - policy.bytes);
       if (victimsOut !== undefined) victimsOut.push(victim);
     }
     policy.insert(key, size);
   }
 
   /**
-   * The policy's next victim that is not pinned. A pinned key the policy offers is put back (it
-   * was inserted moments ago, so it goes back where a new key goes); at most one pass over the
-   * pinned keys, so O(1 + pinned) per victim, pinned ≤ the writes in flight.
+   * The policy's next victim that is not pinned; O(1 + pinned) per victim, pinned ≤ the writes in
+   * flight. With a slotted policy ({@link ReplacementPolicy.slotOf}: LRU), whose slots key the
+   * storage layer's columns, a pinned key must never leave the policy (a re-insert could move it to
+   * another slot): pinned keys are touched to the most recent end first, and when only pinned keys
+   * are left there is no victim. With other policies a pinned key the policy offers is put back
+   * (it was inserted moments ago, so it goes back where a new key goes).
    */
   #evictUnpinned(): string | undefined {
     const policy = this.policy;
     if (this.#pinned.size === 0) return policy.evict();
+    if (policy.slotOf) {
+      if (policy.size <= this.#pinned.size) return undefined;
+      for (const k of this.#pinned.keys()) policy.touch(k);
+      const victim = policy.evict();
+      if (victim !== undefined && this.#pinned.has(victim)) {
+        throw new Error(`CacheIndex: the slotted policy ${policy.name} offered the pinned key ${victim} after a touch`);
+      }
+      return victim;
+    }
     let skipped: string[] | undefined;
     let victim = policy.evict();
     while (victim !== undefined && this.#pinned.has(victim)) {
@@ -255,9 +275,11 @@ export class CacheIndex {
   shrink(): string[] {
     const victims: string[] = [];
     while (this.policy.bytes > this.#maxBytes || this.policy.size > this.#maxEntries) {
+      const before = this.policy.bytes;
       const victim = this.#evictUnpinned();
       if (victim === undefined) break;
       this.#evictions++;
+      if (this.onEvict !== null) this.onEvict(victim, before - this.policy.bytes);
       victims.push(victim);
     }
     return victims;

@@ -17,7 +17,8 @@ const INITIAL_CAPACITY = 64;
  *
  * Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`, `evict`: O(1) (amortised for
  * `insert`). `keys()`: O(n). Memory: one `Map` slot per entry plus 16 bytes of typed arrays
- * (8 for the size, 4 + 4 for the links) per allocated slot.
+ * (8 for the size, 4 + 4 for the links) per allocated slot. `slotOf(key)` exposes the slot, so the
+ * storage layer keeps its per-entry columns by slot without a second key map.
  *
  * Source: the classic policy (Mattson et al., "Evaluation techniques for storage hierarchies",
  * IBM Systems Journal 9(2), 1970, where LRU's stack property is defined).
@@ -53,6 +54,11 @@ export class LruPolicy implements ReplacementPolicy {
   sizeOf(key: string): Bytes | undefined {
     const slot = this.#index.get(key);
     return slot === undefined ? undefined : this.#sizeList[slot];
+  }
+
+  /** The slot of a held key (stable while held; reused once it is removed), or `undefined`. */
+  slotOf(key: string): number | undefined {
+    return this.#index.get(key);
   }
 
   touch(key: string): void {

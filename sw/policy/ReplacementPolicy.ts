@@ -55,6 +55,12 @@ export interface ReplacementPolicy {
    * state leave it out.
    */
   configure?(limits: PolicyLimits): void;
+  /**
+   * Optional: a small integer (≥ 0) naming the held key's slot, stable while the key is held and
+   * reused for other keys once it is removed; `undefined` when not held. O(1). Lets the storage
+   * layer keep per-entry columns in typed arrays indexed by slot, without a second key map.
+   */
+  slotOf?(key: string): number | undefined;
 }
 
 /** The limits passed to {@link ReplacementPolicy.configure}. */

@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Bytes, Milliseconds } from '../policy/types.ts';
-import type { MetadataStore } from './stores.ts';
+import type { IndexSnapshot } from './IndexSnapshot.ts';
+import type { MetadataStore, RecordPatch } from './stores.ts';
 
 /** Name of the IndexedDB database holding entry metadata. */
 export const DB_NAME = 'sw-image-cache';
@@ -8,8 +9,12 @@ export const DB_NAME = 'sw-image-cache';
 export const DB_VERSION = 2;
 /** Object store of {@link EntryRecord}s, keyed by `url`. */
 export const ENTRIES_STORE = 'entries';
-/** Object store of small persisted state (statistics), keyed by name. */
+/** Object store of small persisted state (statistics, meta, generation, index snapshot), keyed by name. */
 export const STATE_STORE = 'state';
+/** Key in {@link STATE_STORE} of the generation token, rewritten by every write to {@link ENTRIES_STORE}. */
+export const GENERATION_KEY = 'generation';
+/** Key in {@link STATE_STORE} of the index snapshot (`IndexSnapshot.ts`). */
+export const SNAPSHOT_KEY = 'snapshot';
 
 /**
  * One entry's metadata, as stored in IndexedDB (field names chosen to read well in DevTools'
@@ -43,6 +48,17 @@ export interface EntryRecord {
   opaque?: boolean;
 }
 
+/** A record with a write-behind patch applied (see {@link EntryMetadataModel.writeBehind}). */
+export function applyPatch(r: EntryRecord, p: RecordPatch): EntryRecord {
+  return {
+    ...r,
+    lastAccessedAt: Math.max(r.lastAccessedAt, p.lastAccessedAt ?? 0),
+    accessSeq: p.accessSeq ?? r.accessSeq,
+    storedAt: p.storedAt ?? r.storedAt,
+    expiresAt: p.expiresAt ?? r.expiresAt,
+  };
+}
+
 /** Small persisted facts about the worker that wrote the stores. */
 export interface PersistedMeta {
   /** The Cache Storage cache the bodies were written to (a changed `cacheName` drops the old one). */
@@ -67,7 +83,7 @@ export interface PersistedStats {
 
 interface ImageCacheDB extends DBSchema {
   entries: { key: string; value: EntryRecord; indexes: { expiresAt: number; lastAccessedAt: number } };
-  state: { key: string; value: PersistedStats | PersistedMeta };
+  state: { key: string; value: PersistedStats | PersistedMeta | IndexSnapshot | string };
 }
 
 /**
@@ -88,6 +104,9 @@ export class EntryMetadataModel implements MetadataStore {
   #db: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
   #blockedOpen: Promise<IDBPDatabase<ImageCacheDB>> | null = null;
   readonly #name: string;
+  /** Generation tokens are `<session>-<n>`: unique across connections without reading the last one. */
+  readonly #session = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  #writes = 0;
 
   /** @param dbName Database name. @default {@link DB_NAME} */
   constructor(dbName: string = DB_NAME) {
@@ -174,9 +193,21 @@ export class EntryMetadataModel implements MetadataStore {
   /** Writes (inserts or replaces) records in one transaction. */
   async putMany(records: readonly EntryRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
-    for (const r of records) void tx.store.put(r);
+    const tx = await this.#entriesTx();
+    const entries = tx.objectStore(ENTRIES_STORE);
+    for (const r of records) void entries.put(r);
     await tx.done;
+  }
+
+  /**
+   * A read-write transaction over the entries and the state, that rewrites the generation token:
+   * every change to the entries changes the token in the same transaction, so an index snapshot
+   * written before it is recognisably stale (`IndexSnapshot.ts`).
+   */
+  async #entriesTx() {
+    const tx = (await this.db()).transaction([ENTRIES_STORE, STATE_STORE], 'readwrite', { durability: 'relaxed' });
+    void tx.objectStore(STATE_STORE).put(`${this.#session}-${++this.#writes}`, GENERATION_KEY);
+    return tx;
   }
 
   /** Writes one record. */
@@ -186,37 +217,74 @@ export class EntryMetadataModel implements MetadataStore {
 
   /** Deletes records by URL and writes one record, in one transaction (a put with its victims). */
   async replace(deleted: readonly string[], record: EntryRecord): Promise<void> {
-    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
-    for (const u of deleted) void tx.store.delete(u);
-    void tx.store.put(record);
+    const tx = await this.#entriesTx();
+    const entries = tx.objectStore(ENTRIES_STORE);
+    for (const u of deleted) void entries.delete(u);
+    void entries.put(record);
     await tx.done;
   }
 
   /** Deletes records by URL in one transaction. */
   async deleteMany(urls: readonly string[]): Promise<void> {
     if (urls.length === 0) return;
-    const tx = (await this.db()).transaction(ENTRIES_STORE, 'readwrite', { durability: 'relaxed' });
-    for (const u of urls) void tx.store.delete(u);
+    const tx = await this.#entriesTx();
+    const entries = tx.objectStore(ENTRIES_STORE);
+    for (const u of urls) void entries.delete(u);
     await tx.done;
   }
 
   /**
-   * The write-behind batch: rewrites the given records (their access times changed) and the
-   * statistics, in one transaction over both stores. The caller passes only records it holds as
-   * committed, from inside its mutation queue, so no deleted record is written back.
+   * The write-behind batch, in one transaction over both stores: merges each patch into its record
+   * (a later `lastAccessedAt` wins; `accessSeq`, `storedAt`, `expiresAt` are replaced when given)
+   * and writes the statistics. A patch whose record is gone or still `pending` is skipped, so no
+   * deleted entry is written back. The generation token changes only when `changesIndex` (a
+   * freshness changed); access times alone leave an index snapshot current (they only order LRU).
    */
-  async writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void> {
-    if (records.length === 0 && !stats) return;
-    const tx = (await this.db()).transaction([ENTRIES_STORE, STATE_STORE], 'readwrite', { durability: 'relaxed' });
+  async writeBehind(patches: readonly RecordPatch[], stats: PersistedStats | null, changesIndex = false): Promise<void> {
+    if (patches.length === 0 && !stats) return;
+    const db = await this.db();
+    const tx = changesIndex ? await this.#entriesTx() : db.transaction([ENTRIES_STORE, STATE_STORE], 'readwrite', { durability: 'relaxed' });
     const entries = tx.objectStore(ENTRIES_STORE);
-    for (const r of records) void entries.put(r);
     if (stats) void tx.objectStore(STATE_STORE).put(stats, 'stats');
+    const found = await Promise.all(patches.map((p) => entries.get(p.url)));
+    for (let i = 0; i < patches.length; i++) {
+      const r = found[i];
+      if (r && r.state === 'committed') void entries.put(applyPatch(r, patches[i]!));
+    }
     await tx.done;
   }
 
   /** Deletes every record. */
   async clear(): Promise<void> {
-    await (await this.db()).clear(ENTRIES_STORE);
+    const tx = await this.#entriesTx();
+    void tx.objectStore(ENTRIES_STORE).clear();
+    await tx.done;
+  }
+
+  /** The stored index snapshot (unchecked) and the current generation token, read in one transaction. */
+  async readSnapshot(): Promise<{ snapshot: unknown; generation: string | null }> {
+    const tx = (await this.db()).transaction(STATE_STORE, 'readonly');
+    const [snapshot, generation] = await Promise.all([tx.store.get(SNAPSHOT_KEY), tx.store.get(GENERATION_KEY)]);
+    await tx.done;
+    return { snapshot, generation: typeof generation === 'string' ? generation : null };
+  }
+
+  /**
+   * Writes an index snapshot made by `make` from the generation token read in the same
+   * transaction (so the snapshot names the token its contents correspond to, provided the caller's
+   * in-memory index reflects every committed entries write). `make` returning `null` writes
+   * nothing. Resolves whether one was written.
+   */
+  async writeSnapshot(make: (generation: string) => IndexSnapshot | null): Promise<boolean> {
+    const tx = (await this.db()).transaction(STATE_STORE, 'readwrite', { durability: 'relaxed' });
+    const stored = await tx.store.get(GENERATION_KEY);
+    // Records written before generations existed: name their state now, in this transaction.
+    const generation = typeof stored === 'string' ? stored : `${this.#session}-${++this.#writes}`;
+    if (typeof stored !== 'string') void tx.store.put(generation, GENERATION_KEY);
+    const snapshot = make(generation);
+    if (snapshot) void tx.store.put(snapshot, SNAPSHOT_KEY);
+    await tx.done;
+    return snapshot !== null;
   }
 
   /** The persisted statistics, or `undefined` before the first write. */

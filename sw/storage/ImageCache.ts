@@ -73,13 +73,14 @@ import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 import type { CacheEvent, CacheStats, EntryInfo } from '../protocol.ts';
 import { CacheEvents, type CacheEventListener, type ImageCacheEventHooks } from './CacheEvents.ts';
 import { EntryMetadataModel, type EntryRecord } from './EntryMetadataModel.ts';
-import { EntryTable } from './EntryTable.ts';
+import { EntryTable, type IndexedEntry } from './EntryTable.ts';
+import { encodeSnapshot } from './IndexSnapshot.ts';
 import { ImageCacheStore } from './ImageCacheStore.ts';
 import { MemoryTier } from './MemoryTier.ts';
 import { KeyedChains, MutationQueue } from './MutationQueue.ts';
 import { recoverStores, type RecoveryReport } from './recover.ts';
 import { declaredLength, whyNotStorable, type NotStorableReason } from './storable.ts';
-import type { BodyStore, MetadataStore } from './stores.ts';
+import type { BodyStore, MetadataStore, RecordPatch } from './stores.ts';
 import {
   dropSource,
   notStored,
@@ -174,6 +175,21 @@ export interface ImageCacheOptions {
   maxPendingBytes?: Bytes;
 }
 
+/** How the index was loaded by the last recovery (health `index`). */
+export interface IndexLoadInfo {
+  /** `snapshot` (one read), `records` (every record read and reconciled), `empty` (nothing to load). */
+  source: 'snapshot' | 'records' | 'empty';
+  /** ms from the start of the recovery to the index being usable (`performance.now()` clock). */
+  loadMs: Milliseconds;
+  /** Entries loaded. */
+  entries: number;
+}
+
+/** Quiet time after the last index change before the index snapshot is written, in ms. */
+const SNAPSHOT_DELAY_MS = 2000;
+/** Longest a changed index waits for its snapshot while changes keep coming, in ms. */
+const SNAPSHOT_MAX_DELAY_MS = 15_000;
+
 /** Statistics of one cache; see {@link CacheStats}. */
 export type ImageCacheStats = CacheStats;
 
@@ -251,6 +267,15 @@ export class ImageCache {
   #indexLoaded = false;
   /** Hits answered before the index loaded: applied to the recency order once it has. */
   #earlyAccess = new Map<string, Milliseconds>();
+  #indexLoad: IndexLoadInfo | null = null;
+  /** Whether the next recovery may load the index snapshot (false on `activate` and after a stuck mutation). */
+  #snapshotAllowed = true;
+  #snapshotTimer: ReturnType<typeof setTimeout> | null = null;
+  #snapshotFirstDirtyAt = 0;
+  #snapshotPromise: Promise<boolean> | null = null;
+  #snapshotResolve: ((written: boolean) => void) | null = null;
+  /** `errors` counted at the end of the last full recovery: after any error since, no snapshot is written (a failed delete may have left a body the snapshot cannot know about). */
+  #errorsAtFullRecovery = Number.NaN;
   #readyFailedAt = Number.NEGATIVE_INFINITY;
   #readyError: unknown = null;
   /** After a failed recovery (IndexedDB unavailable), lookups fail fast for this long, in ms. */
@@ -283,7 +308,7 @@ export class ImageCache {
         maxEntryBytes: options.maxEntryBytes ?? Math.min(5 * 1024 * 1024, options.maxBytes),
       },
       options.policy ?? new LruPolicy(),
-      { metadata: this.#metadata, bodies: this.#bodies, events: this.#events, memory: this.#memory, writeBehind: this.#writeBehind },
+      { metadata: this.#metadata, bodies: this.#bodies, events: this.#events, memory: this.#memory, writeBehind: this.#writeBehind, changed: () => this.#indexChanged() },
     );
     this.#budget = options.maxBytes;
     this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
@@ -385,9 +410,15 @@ export class ImageCache {
    * {@link ImageCache.ready}; a failed pass is not kept: the next `ready()` or `recover()` tries again.
    */
   async recover(): Promise<RecoveryReport> {
+    this.#snapshotAllowed = false;
     // Body writes in flight finish first (their commits run in the queue, before the recovery).
     await this.#chains.idle();
     return this.#startRecovery();
+  }
+
+  /** How the index was loaded by the last recovery, or `null` before one succeeded (health `index`). @internal */
+  get indexLoad(): IndexLoadInfo | null {
+    return this.#indexLoad;
   }
 
   /** The report of the last recovery, or `null` before the first. */
@@ -424,7 +455,11 @@ export class ImageCache {
 
   async #recover(): Promise<RecoveryReport> {
     this.#indexLoaded = false;
+    const startedAt = performance.now();
+    const allowSnapshot = this.#snapshotAllowed;
+    this.#snapshotAllowed = true;
     const report = await recoverStores({
+      allowSnapshot,
       cacheName: this.cacheName,
       metadata: this.#metadata,
       bodies: this.#bodies,
@@ -436,6 +471,10 @@ export class ImageCache {
     });
     this.#lastRecovery = report;
     this.#indexLoaded = true;
+    this.#indexLoad = { source: report.source, loadMs: performance.now() - startedAt, entries: report.entries };
+    if (report.source !== 'snapshot') this.#errorsAtFullRecovery = this.#events.stats.errors;
+    // A snapshot for the next wake, unless the one just loaded is still current.
+    if (report.source !== 'snapshot' || report.expired + report.capped + report.evicted > 0) this.#indexChanged();
     // Hits answered before the index loaded: applied to the recency order (written behind).
     for (const [key, at] of this.#earlyAccess) this.#table.touch(key, at);
     this.#earlyAccess.clear();
@@ -448,6 +487,7 @@ export class ImageCache {
     void this.#metadata.close().catch((e: unknown) => this.#events.error(undefined, 'close stuck connection', e));
     this.#indexLoaded = false;
     this.#ready = null;
+    this.#snapshotAllowed = false;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -486,7 +526,10 @@ export class ImageCache {
       this.#events.count('misses');
       this.#events.count('stale');
       if (this.#events.listening) this.#events.emit({ type: 'miss', url: key, stale: true });
-      return { result: 'stale', response, entry };
+      // The validators are not held in memory: they are the stored body's own (the record's came
+      // from the same response headers when it was stored; a 304 renews neither).
+      const validators = { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified') };
+      return { result: 'stale', response, entry: { lastAccessedAt: entry.storedAt, accessSeq: 0, ...entry, ...validators } };
     }
     if (this.#memory && entry.bytes <= this.#memory.maxEntryBytes) {
       // Promote into the memory tier, off the critical path (the page's copy streams as usual).
@@ -535,12 +578,13 @@ export class ImageCache {
   }
 
   /** Clock sanity at read: caps a record trusted beyond now + its route's maxAgeSeconds (written behind). */
-  #trust(entry: EntryRecord): void {
+  #trust(entry: IndexedEntry): void {
     const capped = capFreshness(entry, this.now(), this.#maxAgeSecondsFor(entry));
     if (capped === entry) return;
     entry.storedAt = capped.storedAt;
     entry.expiresAt = capped.expiresAt;
-    this.#writeBehind.markAccess(entry.url);
+    this.#table.setFreshness(entry.url, capped.storedAt, capped.expiresAt);
+    this.#writeBehind.markFreshness(entry.url);
   }
 
   #miss(key: string): LookupResult {
@@ -580,11 +624,33 @@ export class ImageCache {
     return true;
   }
 
-  #hit(key: string, entry: EntryRecord, response: Response): LookupResult {
+  #hit(key: string, entry: IndexedEntry, response: Response): LookupResult {
     this.#table.touch(key, this.now());
     this.#events.count('hits');
     if (this.#events.listening) this.#events.emit({ type: 'hit', url: key, bytes: entry.bytes });
-    return { result: 'hit', response, entry };
+    return { result: 'hit', response, entry: { storedAt: entry.storedAt, expiresAt: entry.expiresAt, bytes: entry.bytes } };
+  }
+
+  /**
+   * The full record of a held entry: its stored record (validators, access time) with what memory
+   * holds newer (freshness, size, state, a pending access time). A pending entry is its live record.
+   */
+  async #fullRecord(entry: IndexedEntry): Promise<EntryRecord> {
+    if (entry.state === 'pending') return { ...(entry as EntryRecord) };
+    const stored = await this.#metadata.get(entry.url).catch((e: unknown) => {
+      this.#events.error(entry.url, 'read record', e);
+      return undefined;
+    });
+    const at = this.#writeBehind.pendingAccess(entry.url) ?? 0;
+    return {
+      lastAccessedAt: entry.storedAt,
+      accessSeq: 0,
+      etag: null,
+      lastModified: null,
+      ...stored,
+      ...entry,
+      ...(stored ? { lastAccessedAt: Math.max(stored.lastAccessedAt, at) } : at ? { lastAccessedAt: at } : {}),
+    };
   }
 
   /** The fresh cached response for `url`, or `undefined` (counts as a hit or a miss). */
@@ -606,12 +672,16 @@ export class ImageCache {
   async peek(url: string): Promise<EntryRecord | undefined> {
     await this.ready();
     const r = this.#table.records.get(cacheKey(url));
-    return r ? { ...r } : undefined;
+    return r ? this.#fullRecord(r) : undefined;
   }
 
-  /** A snapshot of the committed entries (fresh and stale), in eviction order (least recently used first under LRU). */
+  /**
+   * A snapshot of the committed entries (fresh and stale), in eviction order (least recently used
+   * first under LRU). Reads every record once (access times are not held in memory).
+   */
   async entries(): Promise<EntryInfo[]> {
     await this.ready();
+    const stored = new Map((await this.#metadata.getAll()).map((r) => [r.url, r.lastAccessedAt]));
     const out: EntryInfo[] = [];
     for (const key of this.#table.index.keys()) {
       const r = this.#table.committed(key);
@@ -620,7 +690,7 @@ export class ImageCache {
         url: r.url,
         bytes: r.bytes,
         storedAt: r.storedAt,
-        lastAccessedAt: r.lastAccessedAt,
+        lastAccessedAt: Math.max(stored.get(key) ?? r.storedAt, this.#writeBehind.pendingAccess(key) ?? 0),
         expiresAt: Number.isFinite(r.expiresAt) ? r.expiresAt : null,
         kind: r.kind,
         revision: r.revision,
@@ -631,9 +701,7 @@ export class ImageCache {
   }
 
   #staleCount(nowMs: Milliseconds): number {
-    let n = 0;
-    for (const r of this.#table.records.values()) if (r.state === 'committed' && !isFresh(r.expiresAt, nowMs)) n++;
-    return n;
+    return this.#table.countStale(nowMs);
   }
 
   /** Current statistics. Counters survive worker restarts (written behind). O(entries) for `staleEntries`. */
@@ -912,13 +980,14 @@ export class ImageCache {
   async refresh(url: string, maxAgeSeconds: Seconds = this.maxAgeSeconds): Promise<void> {
     const key = cacheKey(url);
     await this.#queue.run('refresh', async () => {
-      const r = this.#table.committed(key);
-      if (!r) return;
+      if (!this.#table.isCommitted(key)) return;
       const now = this.now();
-      r.storedAt = now;
-      r.expiresAt = expiresAtMs(now, maxAgeSeconds);
-      this.#table.touch(key, now);
-      await this.#metadata.put({ ...r });
+      const patch = { url: key, storedAt: now, expiresAt: expiresAtMs(now, maxAgeSeconds), lastAccessedAt: now, accessSeq: ++this.#table.accessSeq };
+      this.#table.setFreshness(key, patch.storedAt, patch.expiresAt);
+      this.#table.index.access(key);
+      this.#writeBehind.forget(key);
+      await this.#metadata.writeBehind([patch], null, true);
+      this.#indexChanged();
     });
   }
 
@@ -948,7 +1017,57 @@ export class ImageCache {
    * `event.waitUntil()`; never await it before responding. Never rejects.
    */
   flushSoon(): Promise<void> {
-    return this.#writeBehind.soon();
+    const batch = this.#writeBehind.soon();
+    const snapshot = this.#snapshotPromise;
+    return snapshot ? Promise.all([batch, snapshot]).then(() => undefined) : batch;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Index snapshot (IndexSnapshot.ts): written behind, after the index changes settle
+
+  /** The index changed: (re)schedules the snapshot write, debounced. */
+  #indexChanged(): void {
+    if (!this.#metadata.writeSnapshot) return;
+    const now = Date.now();
+    if (!this.#snapshotPromise) {
+      this.#snapshotFirstDirtyAt = now;
+      this.#snapshotPromise = new Promise<boolean>((resolve) => {
+        this.#snapshotResolve = resolve;
+      });
+    }
+    if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
+    const wait = Math.max(0, Math.min(SNAPSHOT_DELAY_MS, this.#snapshotFirstDirtyAt + SNAPSHOT_MAX_DELAY_MS - now));
+    this.#snapshotTimer = setTimeout(() => void this.writeSnapshot(), wait);
+  }
+
+  /**
+   * Writes the index snapshot now, inside the mutation queue (so no write is half-done), unless an
+   * entry is pending, the index is not loaded, or an error happened since the last full recovery.
+   * Resolves whether one was written. Never rejects (errors are reported).
+   * @internal For tests; the cache calls it behind its index changes.
+   */
+  async writeSnapshot(): Promise<boolean> {
+    if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
+    this.#snapshotTimer = null;
+    const resolve = this.#snapshotResolve;
+    this.#snapshotPromise = null;
+    this.#snapshotResolve = null;
+    let written = false;
+    try {
+      written = await this.#queue.run('snapshot', async () => {
+        const writer = this.#metadata.writeSnapshot;
+        if (!writer || !this.#indexLoaded || this.#table.storesMayDiffer || this.#events.stats.errors !== this.#errorsAtFullRecovery) return false;
+        const entries = this.#table.snapshotEntries();
+        if (!entries) return false;
+        return writer.call(this.#metadata, (generation) =>
+          encodeSnapshot(entries, entries.length, { generation, cacheName: this.cacheName, accessSeq: this.#table.accessSeq }),
+        );
+      });
+    } catch (e) {
+      if (!isTimeout(e)) this.#events.error(undefined, 'write index snapshot', e);
+    }
+    resolve?.(written);
+    return written;
   }
 
   /** Writes pending access times and statistics now. Never rejects (errors are reported). */
@@ -960,15 +1079,18 @@ export class ImageCache {
     try {
       // In the mutation queue: a record deleted meanwhile is never written back.
       await this.#queue.run('write-behind', async () => {
-        const accesses = this.#writeBehind.takeDirty();
+        const { accesses, freshnessChanged } = this.#writeBehind.takeDirty();
         const statsDirty = this.#events.dirty || accesses.size > 0;
         this.#events.dirty = false;
-        const records: EntryRecord[] = [];
-        for (const key of accesses) {
+        const patches: RecordPatch[] = [];
+        // Oldest use first: the recency counter follows the order of the uses.
+        for (const [key, at] of accesses) {
           const r = this.#table.committed(key);
-          if (r) records.push({ ...r });
+          if (!r) continue;
+          patches.push(at > 0 ? { url: key, lastAccessedAt: at, accessSeq: ++this.#table.accessSeq, storedAt: r.storedAt, expiresAt: r.expiresAt } : { url: key, storedAt: r.storedAt, expiresAt: r.expiresAt });
         }
-        await this.#metadata.writeBehind(records, statsDirty ? { ...this.#events.stats } : null);
+        await this.#metadata.writeBehind(patches, statsDirty ? { ...this.#events.stats } : null, freshnessChanged);
+        if (freshnessChanged) this.#indexChanged();
       });
     } catch (e) {
       if (!isTimeout(e)) this.#events.error(undefined, 'flush', e);

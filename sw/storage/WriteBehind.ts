@@ -10,8 +10,14 @@ import type { Milliseconds } from '../policy/types.ts';
 export class WriteBehind {
   readonly #delayMs: Milliseconds;
   readonly #write: () => Promise<void>;
-  /** Keys whose access time changed since the last batch. */
-  #dirty = new Set<string>();
+  /**
+   * Keys whose access time (or freshness) changed since the last batch, with the latest access
+   * time in ms since epoch (`0`: only the freshness changed), in order of their latest access.
+   * Bounded by the distinct keys used within one batch delay, not by the number of entries.
+   */
+  #dirty = new Map<string, Milliseconds>();
+  /** Whether a key's freshness (`storedAt`/`expiresAt`) changed: the batch then changes the index. */
+  #freshnessChanged = false;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #promise: Promise<void> | null = null;
   #resolve: (() => void) | null = null;
@@ -25,9 +31,23 @@ export class WriteBehind {
     this.#write = write;
   }
 
-  /** Marks `key`'s access time as changed. */
-  markAccess(key: string): void {
-    this.#dirty.add(key);
+  /** Marks `key` as used at `atMs` (ms since epoch); the latest use is kept and moves to the end. */
+  markAccess(key: string, atMs: Milliseconds): void {
+    const prev = this.#dirty.get(key);
+    if (prev !== undefined) this.#dirty.delete(key);
+    this.#dirty.set(key, Math.max(prev ?? 0, atMs));
+  }
+
+  /** Marks `key`'s freshness as changed in memory (clock sanity): its record is rewritten with the next batch. */
+  markFreshness(key: string): void {
+    this.#freshnessChanged = true;
+    if (!this.#dirty.has(key)) this.#dirty.set(key, 0);
+  }
+
+  /** The pending access time of `key` (ms since epoch), or `undefined` when none is waiting. */
+  pendingAccess(key: string): Milliseconds | undefined {
+    const at = this.#dirty.get(key);
+    return at ? at : undefined;
   }
 
   /** Forgets `key` (its entry was removed: it must not be written back). */
@@ -40,11 +60,13 @@ export class WriteBehind {
     this.#dirty.clear();
   }
 
-  /** The dirty keys, emptying the set. */
-  takeDirty(): Set<string> {
-    const dirty = this.#dirty;
-    this.#dirty = new Set();
-    return dirty;
+  /** The dirty keys with their access times (oldest use first), and whether a freshness changed; empties the set. */
+  takeDirty(): { accesses: Map<string, Milliseconds>; freshnessChanged: boolean } {
+    const accesses = this.#dirty;
+    const freshnessChanged = this.#freshnessChanged;
+    this.#dirty = new Map();
+    this.#freshnessChanged = false;
+    return { accesses, freshnessChanged };
   }
 
   /** Schedules a batch (at most one pending) and resolves once it has run. */

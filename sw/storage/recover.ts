@@ -6,9 +6,10 @@
  * @internal
  */
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
-import { isFresh } from '../policy/freshness.ts';
+import { capFreshness, isPastStaleGrace } from '../policy/freshness.ts';
 import { ZERO_STATS, type CacheEvents } from './CacheEvents.ts';
 import type { EntryTable } from './EntryTable.ts';
+import { isSnapshot, type IndexSnapshot } from './IndexSnapshot.ts';
 import { planRecovery } from './planRecovery.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
 
@@ -32,6 +33,11 @@ export interface RecoveryReport {
   bytesUsed: Bytes;
   entries: number;
   durationMs: Milliseconds;
+  /**
+   * Where the index came from: `snapshot` (one read of a current index snapshot), `records` (every
+   * record, with the full reconciliation against Cache Storage), `empty` (no records).
+   */
+  source: 'snapshot' | 'records' | 'empty';
 }
 
 /** What {@link recoverStores} works with. */
@@ -45,6 +51,11 @@ export interface RecoveryContext {
   maxStaleSeconds: Seconds;
   /** The freshness cap of a record (clock sanity), seconds. */
   maxAgeSecondsFor: (record: { url: string; storedAt: Milliseconds; expiresAt: Milliseconds }) => Seconds;
+  /**
+   * Whether a current index snapshot may stand in for reading the records (on a wake; never on
+   * `activate`, where a new worker version reconciles both stores in full). @default false
+   */
+  allowSnapshot?: boolean;
 }
 
 /**
@@ -60,6 +71,13 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
   const previousCacheName = meta && meta.cacheName !== ctx.cacheName ? meta.cacheName : null;
   if (previousCacheName) await caches.delete(previousCacheName);
   if (!meta || previousCacheName) await metadata.putMeta({ cacheName: ctx.cacheName });
+  if (ctx.allowSnapshot && meta && !previousCacheName && metadata.readSnapshot) {
+    const { snapshot, generation } = await metadata.readSnapshot();
+    if (isSnapshot(snapshot) && snapshot.generation === generation && snapshot.cacheName === ctx.cacheName) {
+      // An empty cache (deleted by a page while the worker slept) does not match a non-empty snapshot.
+      if (snapshot.urls.length === 0 || (await bodyStore.exists())) return loadSnapshot(ctx, snapshot, started);
+    }
+  }
   const [records, bodyUrls] = await Promise.all([metadata.getAll(), bodyStore.urls()]);
   const bodies = new Set(bodyUrls);
   const pendingBodyBytes = new Map<string, number>();
@@ -98,8 +116,7 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
   const victims = table.shrink(now);
   for (const key of victims) await table.deleteStored(key, 'evict');
   events.dirty = true;
-  let stale = 0;
-  for (const r of table.records.values()) if (!isFresh(r.expiresAt, now)) stale++;
+  const stale = table.countStale(now);
   return {
     previousCacheName,
     records: records.length,
@@ -115,5 +132,70 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     bytesUsed: table.index.bytes,
     entries: table.index.size,
     durationMs: ctx.now() - started,
+    source: records.length === 0 ? 'empty' : 'records',
+  };
+}
+
+/**
+ * The wake path: loads a current snapshot (its generation token equals the stored one, so no
+ * record changed since it was written, hence no entry is pending and no write was interrupted
+ * after it) and applies the rules of `planRecovery.ts` that depend on time: clock sanity caps
+ * (rewritten), entries past their stale grace expire, then the budget. What the snapshot cannot
+ * know, a body deleted behind the worker's back, is found as it is today while running: a hit
+ * whose body is gone drops its record, a deleted cache drops them all (invariant 6).
+ */
+async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, started: Milliseconds): Promise<RecoveryReport> {
+  const { metadata, bodies: bodyStore, table, events } = ctx;
+  const now = ctx.now();
+  const n = snapshot.urls.length;
+  const skip = new Set<number>();
+  const capped = new Map<number, { storedAt: Milliseconds; expiresAt: Milliseconds }>();
+  const expire: string[] = [];
+  const patches: Array<{ url: string; storedAt: Milliseconds; expiresAt: Milliseconds }> = [];
+  for (let i = 0; i < n; i++) {
+    const url = snapshot.urls[i]!;
+    const entry = { url, storedAt: snapshot.storedAt[i]!, expiresAt: snapshot.expiresAt[i]! };
+    const fresh = capFreshness(entry, now, ctx.maxAgeSecondsFor(entry));
+    if (isPastStaleGrace(fresh.expiresAt, now, ctx.maxStaleSeconds)) {
+      skip.add(i);
+      expire.push(url);
+      continue;
+    }
+    if (fresh !== entry) {
+      capped.set(i, fresh);
+      patches.push(fresh);
+    }
+  }
+  if (patches.length > 0) await metadata.writeBehind(patches, null, true);
+  table.loadSnapshot(snapshot, skip, capped);
+  const persisted = await metadata.getStats();
+  if (persisted) events.stats = { ...ZERO_STATS, ...persisted };
+  const bytesOf = new Map<string, Bytes>();
+  for (const i of skip) bytesOf.set(snapshot.urls[i]!, snapshot.bytes[i]!);
+  for (const key of expire) {
+    events.count('expirations');
+    events.emit({ type: 'expired', url: key, bytes: bytesOf.get(key) ?? 0 });
+    await metadata.deleteMany([key]);
+    await bodyStore.delete(key);
+  }
+  const victims = table.shrink(now);
+  for (const key of victims) await table.deleteStored(key, 'evict');
+  events.dirty = true;
+  return {
+    previousCacheName: null,
+    records: n,
+    bodies: n,
+    droppedRecords: 0,
+    deletedOrphanBodies: 0,
+    committedPending: 0,
+    rolledBackPending: 0,
+    expired: expire.length,
+    stale: table.countStale(now),
+    capped: capped.size,
+    evicted: victims.length,
+    bytesUsed: table.index.bytes,
+    entries: table.index.size,
+    durationMs: ctx.now() - started,
+    source: 'snapshot',
   };
 }

@@ -11,6 +11,20 @@
  */
 import type { Milliseconds } from '../policy/types.ts';
 import type { EntryRecord, PersistedMeta, PersistedStats } from './EntryMetadataModel.ts';
+import type { IndexSnapshot } from './IndexSnapshot.ts';
+
+/**
+ * What the write-behind batch changes in a record: a later `lastAccessedAt` (ms since epoch; the
+ * later of the two is kept), and when given a new `accessSeq`, `storedAt`, `expiresAt`.
+ * @internal
+ */
+export interface RecordPatch {
+  url: string;
+  lastAccessedAt?: Milliseconds;
+  accessSeq?: number;
+  storedAt?: Milliseconds;
+  expiresAt?: Milliseconds;
+}
 
 /**
  * Where the bodies live: one response per normalised URL (Cache Storage, cache `cacheName`).
@@ -61,8 +75,12 @@ export interface MetadataStore {
   replace(deleted: readonly string[], record: EntryRecord): Promise<void>;
   /** Deletes records by URL, atomically; absent URLs are ignored. */
   deleteMany(urls: readonly string[]): Promise<void>;
-  /** Rewrites records and (when given) the statistics, atomically: the write-behind batch. */
-  writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void>;
+  /**
+   * The write-behind batch, atomically: merges each patch into its committed record (a record that
+   * is gone or pending is skipped) and writes the statistics when given. `changesIndex`: a patch
+   * changes a freshness (not only access times), so an index snapshot is no longer current.
+   */
+  writeBehind(patches: readonly RecordPatch[], stats: PersistedStats | null, changesIndex?: boolean): Promise<void>;
   /** Deletes every record (statistics and meta facts are kept). */
   clear(): Promise<void>;
   /** The persisted statistics, or `undefined` before the first write. */
@@ -79,4 +97,12 @@ export interface MetadataStore {
    * connection.
    */
   close(): Promise<void>;
+  /**
+   * Optional (a store without it always recovers from the records): the stored index snapshot
+   * (unchecked: see `isSnapshot`) and the current generation token, which every write to the
+   * records changes, in one read.
+   */
+  readSnapshot?(): Promise<{ snapshot: unknown; generation: string | null }>;
+  /** Optional: writes the snapshot `make` builds for the generation token read in the same transaction; resolves whether one was written. */
+  writeSnapshot?(make: (generation: string) => IndexSnapshot | null): Promise<boolean>;
 }

@@ -4,9 +4,9 @@
  * over the real (undici) Cache Storage adapter, and in-memory fakes of the two store interfaces
  * (checked against the real adapters by `test/unit/storage/contract.test.ts`).
  */
-import type { EntryRecord, PersistedMeta, PersistedStats } from '../../sw/storage/EntryMetadataModel.ts';
+import { applyPatch, type EntryRecord, type PersistedMeta, type PersistedStats } from '../../sw/storage/EntryMetadataModel.ts';
 import { ImageCacheStore } from '../../sw/storage/ImageCacheStore.ts';
-import type { BodyStore, MetadataStore } from '../../sw/storage/stores.ts';
+import type { BodyStore, MetadataStore, RecordPatch } from '../../sw/storage/stores.ts';
 
 /** A clock tests move by hand. */
 export class Clock {
@@ -153,9 +153,12 @@ export class FakeMetadataStore implements MetadataStore {
   async deleteMany(urls: readonly string[]): Promise<void> {
     for (const u of urls) this.#records.delete(u);
   }
-  async writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void> {
+  async writeBehind(patches: readonly RecordPatch[], stats: PersistedStats | null): Promise<void> {
     if (this.stuckWriteBehind) return new Promise<void>(() => {});
-    for (const r of records) this.#records.set(r.url, structuredClone(r));
+    for (const p of patches) {
+      const r = this.#records.get(p.url);
+      if (r && r.state === 'committed') this.#records.set(p.url, structuredClone(applyPatch(r, p)));
+    }
     if (stats) this.#stats = structuredClone(stats);
   }
   async clear(): Promise<void> {

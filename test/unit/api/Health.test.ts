@@ -68,4 +68,19 @@ describe('healthReport: failures recover and are visible (issue 9 item 8)', () =
     expect(report.recentErrors.last.map((e) => e.operation)).toEqual(['write-behind']);
     expect(report.recentErrors.last[0]!.message).toMatch(/mutation-timeout/);
   });
+
+  it('saysHowTheIndexLoaded: records on activate, then the snapshot on the next wake', async () => {
+    const name = `health-index-${n++}`;
+    const open = () => new ImageCache({ cacheName: name, maxBytes: 1000, metadata: new EntryMetadataModel(`${name}-db`) });
+    const empty = open();
+    await empty.recover();
+    expect((await healthReport(empty, new ErrorLog(), null, async () => null, undefined)).index).toMatchObject({ source: 'empty', entries: 0 });
+    await empty.put('https://app.test/a.png', new Response(new Uint8Array(10), { headers: { 'content-type': 'image/png' } }));
+    expect(await empty.writeSnapshot()).toBe(true);
+    const woken = open();
+    const report = await healthReport(woken, new ErrorLog(), null, async () => null, undefined);
+    expect(report.index).toMatchObject({ source: 'snapshot', entries: 1 });
+    expect(report.index.loadMs).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(report.index).sort()).toEqual(['entries', 'loadMs', 'source']);
+  });
 });

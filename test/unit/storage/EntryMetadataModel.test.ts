@@ -1,6 +1,7 @@
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
-import { EntryMetadataModel } from '../../../sw/storage/EntryMetadataModel.ts';
+import { EntryMetadataModel, type EntryRecord } from '../../../sw/storage/EntryMetadataModel.ts';
+import { encodeSnapshot, FLAG_PRECACHE, isSnapshot, type IndexSnapshot } from '../../../sw/storage/IndexSnapshot.ts';
 import { ImageCache } from '../../../sw/storage/ImageCache.ts';
 import { ImageCacheStrategy } from '../../../sw/strategy/ImageCacheStrategy.ts';
 import { FakeEvent, imageResponse } from '../../helpers/fakes.ts';
@@ -85,5 +86,88 @@ describe('EntryMetadataModel', () => {
     expect(second.headers.get('cache-status')).toBe('sw-image-cache; fwd=bypass; detail=index-unavailable');
     expect((await second.arrayBuffer()).byteLength).toBe(10);
     other.close();
+  });
+});
+
+describe('EntryMetadataModel: generation token and index snapshot (fake-indexeddb)', () => {
+  const rec = (url: string, over: Partial<EntryRecord> = {}): EntryRecord => ({
+    url, bytes: 10, state: 'committed', storedAt: 1000, lastAccessedAt: 1000, accessSeq: 1, expiresAt: 9000,
+    kind: 'runtime', revision: null, contentType: 'image/png', etag: '"e"', lastModified: null, ...over,
+  });
+  const snap = (generation: string) =>
+    encodeSnapshot(
+      [{ url: 'https://a.test/1.png', bytes: 10, storedAt: 1000, expiresAt: Number.POSITIVE_INFINITY, flags: FLAG_PRECACHE, contentType: 'image/png', revision: 'v2' }],
+      1,
+      { generation, cacheName: 'c', accessSeq: 5 },
+    );
+
+  it('everyWriteToTheEntriesChangesTheGenerationInItsTransaction; accessTimesAloneDoNot', async () => {
+    const model = new EntryMetadataModel('generation-db');
+    const seen: Array<string | null> = [(await model.readSnapshot()).generation];
+    const step = async (write: () => Promise<void>) => {
+      await write();
+      seen.push((await model.readSnapshot()).generation);
+    };
+    await step(() => model.putMany([rec('https://a.test/1.png'), rec('https://a.test/2.png')]));
+    await step(() => model.put(rec('https://a.test/3.png')));
+    await step(() => model.replace(['https://a.test/3.png'], rec('https://a.test/4.png')));
+    await step(() => model.deleteMany(['https://a.test/4.png']));
+    await step(() => model.writeBehind([{ url: 'https://a.test/1.png', storedAt: 500, expiresAt: 800 }], null, true));
+    expect(seen[0]).toBeNull();
+    expect(new Set(seen).size).toBe(seen.length); // each write a new token
+    const before = seen.at(-1);
+    await model.writeBehind([{ url: 'https://a.test/1.png', lastAccessedAt: 7000, accessSeq: 9 }], null);
+    expect((await model.readSnapshot()).generation).toBe(before);
+    expect(await model.get('https://a.test/1.png')).toMatchObject({ lastAccessedAt: 7000, accessSeq: 9, storedAt: 500, expiresAt: 800, etag: '"e"' });
+    await model.clear();
+    expect((await model.readSnapshot()).generation).not.toBe(before);
+    await model.close();
+  });
+
+  it('writeBehindNeverRecreatesADeletedRecordNorTouchesAPendingOne', async () => {
+    const model = new EntryMetadataModel('patch-db');
+    await model.put(rec('https://a.test/p.png', { state: 'pending' }));
+    await model.writeBehind([{ url: 'https://a.test/gone.png', lastAccessedAt: 5 }, { url: 'https://a.test/p.png', lastAccessedAt: 5000 }], null);
+    expect(await model.get('https://a.test/gone.png')).toBeUndefined();
+    expect((await model.get('https://a.test/p.png'))?.lastAccessedAt).toBe(1000);
+    await model.close();
+  });
+
+  it('aSnapshotRoundTripsItsTypedArraysAndCarriesTheGenerationReadInItsOwnTransaction', async () => {
+    const model = new EntryMetadataModel('snapshot-db');
+    await model.put(rec('https://a.test/1.png'));
+    const { generation } = await model.readSnapshot();
+    let given: string | null = null;
+    expect(await model.writeSnapshot((g) => ((given = g), snap(g)))).toBe(true);
+    expect(given).toBe(generation);
+    const { snapshot, generation: now } = await model.readSnapshot();
+    expect(isSnapshot(snapshot)).toBe(true);
+    expect(snapshot).toMatchObject({ generation: now, urls: ['https://a.test/1.png'], revisions: [[0, 'v2']], types: ['image/png'] });
+    expect((snapshot as IndexSnapshot).expiresAt[0]).toBe(Number.POSITIVE_INFINITY);
+    await model.deleteMany(['https://a.test/1.png']);
+    expect((await model.readSnapshot()).generation).not.toBe((snapshot as IndexSnapshot).generation);
+    expect(await model.writeSnapshot(() => null)).toBe(false);
+    await model.close();
+  });
+
+  it('aDatabaseWithoutAGenerationGetsOneWithItsFirstSnapshot', async () => {
+    await writeV1('old-db', [{ url: 'https://a.test/a.png', lastAccessedAt: 1 }]);
+    const model = new EntryMetadataModel('old-db');
+    await model.getAll();
+    expect((await model.readSnapshot()).generation).toBeNull();
+    expect(await model.writeSnapshot((g) => snap(g))).toBe(true);
+    const { snapshot, generation } = await model.readSnapshot();
+    expect(generation).not.toBeNull();
+    expect((snapshot as IndexSnapshot).generation).toBe(generation);
+    await model.close();
+  });
+
+  it('aDamagedOrOtherFormatSnapshotIsNotASnapshot', () => {
+    const s = snap('g');
+    expect(isSnapshot(s)).toBe(true);
+    expect(isSnapshot({ ...s, format: 2 })).toBe(false);
+    expect(isSnapshot({ ...s, bytes: new Float64Array(2) })).toBe(false);
+    expect(isSnapshot({ ...s, urls: 'x' })).toBe(false);
+    expect(isSnapshot(undefined)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EntryMetadataModel, type EntryRecord } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCache, type ImageCacheOptions } from '../../../sw/storage/ImageCache.ts';
+import { createPolicy } from '../../../sw/policy/createPolicy.ts';
 import { ImageCacheStore } from '../../../sw/storage/ImageCacheStore.ts';
 import type { MetadataStore } from '../../../sw/storage/stores.ts';
 import { storedResponseHeaders } from '../../../sw/strategy/storedHeaders.ts';
@@ -535,5 +536,31 @@ describe('invariant 4: no blocking bookkeeping', () => {
     expect(metadata.writes).toBeGreaterThan(0);
     for (let i = 0; i < 3; i++) expect((await cache.lookup(u('a'))).result).toBe('hit');
     expect(cache.stats().hits).toBe(4);
+  });
+});
+
+describe('the compact index with every policy (columns by the policy slot, or a slot map of its own)', () => {
+  it.each(['lru', 'fifo', 'sieve', 's3fifo', 'lfu', 'gdsf'])('%s: stores, evicts, serves, recovers and wakes from the snapshot with the same entries', async (name) => {
+    const clock = new Clock();
+    const metadata = new EntryMetadataModel(`policy-${name}-db`);
+    const open = () => new ImageCache({ cacheName: CACHE, maxBytes: 300, maxAgeSeconds: 60, now: clock.now, metadata, policy: createPolicy(name) });
+    const cache = open();
+    const evicted: string[] = [];
+    for (const k of ['a', 'b', 'c', 'd', 'e']) evicted.push(...(await cache.put(u(k), imageResponse(100, { headers: { etag: `"${k}"` } }))).evicted);
+    expect(cache.size).toBe(3);
+    expect(evicted).toHaveLength(2);
+    const held = (await cache.entries()).map((e) => e.url).sort();
+    expect(held).toHaveLength(3);
+    for (const url of held) expect((await cache.lookup(url)).result).toBe('hit');
+    expect(await cache.peek(held[0]!)).toMatchObject({ url: held[0], bytes: 100, state: 'committed', contentType: 'image/png', etag: expect.stringMatching(/^"."$/) });
+    await expectConsistent(cache, metadata);
+    expect(await cache.writeSnapshot()).toBe(true);
+    const woken = open();
+    await woken.ready();
+    expect(woken.indexLoad).toMatchObject({ source: 'snapshot', entries: 3 });
+    expect((await woken.entries()).map((e) => e.url).sort()).toEqual(held);
+    expect(woken.bytesUsed).toBe(300);
+    expect((await woken.put(u('f'), imageResponse(100))).evicted).toHaveLength(1);
+    await expectConsistent(woken, metadata);
   });
 });

@@ -9,7 +9,8 @@ import { CacheEvents } from '../../../sw/storage/CacheEvents.ts';
 import { EntryMetadataModel, type EntryRecord, type PersistedStats } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCache } from '../../../sw/storage/ImageCache.ts';
 import type { CacheEvent } from '../../../sw/protocol.ts';
-import type { MetadataStore } from '../../../sw/storage/stores.ts';
+import type { MetadataStore, RecordPatch } from '../../../sw/storage/stores.ts';
+import type { IndexSnapshot } from '../../../sw/storage/IndexSnapshot.ts';
 import { Clock, FakeBodyStore } from '../../helpers/fakes.ts';
 
 const u = (i: number) => `https://app.test/tiles/${i}.png`;
@@ -61,9 +62,9 @@ class CountingMetadataStore implements MetadataStore {
     this.#count('deleteMany', urls.length);
     return this.inner.deleteMany(urls);
   }
-  writeBehind(records: readonly EntryRecord[], stats: PersistedStats | null): Promise<void> {
-    this.#count('writeBehind', records.length);
-    return this.inner.writeBehind(records, stats);
+  writeBehind(patches: readonly RecordPatch[], stats: PersistedStats | null, changesIndex?: boolean): Promise<void> {
+    this.#count('writeBehind', patches.length);
+    return this.inner.writeBehind(patches, stats, changesIndex);
   }
   clear(): Promise<void> {
     this.#count('clear');
@@ -88,6 +89,17 @@ class CountingMetadataStore implements MetadataStore {
   close(): Promise<void> {
     return this.inner.close();
   }
+  readSnapshot(): Promise<{ snapshot: unknown; generation: string | null }> {
+    this.#count('readSnapshot');
+    return this.inner.readSnapshot!();
+  }
+  writeSnapshot(make: (generation: string) => IndexSnapshot | null): Promise<boolean> {
+    this.#count('writeSnapshot');
+    if (this.dead) return Promise.reject(new DOMException('this worker was stopped', 'InvalidStateError'));
+    return this.inner.writeSnapshot!(make);
+  }
+  /** A stopped worker: its snapshot timer, if it ever fires, writes nothing. */
+  dead = false;
 }
 
 /**
@@ -160,7 +172,8 @@ describe('ImageCache at scale: IndexedDB operations and events counted, not time
       const { cache, counted } = open(await seed(n, clock), clock);
       await cache.ready();
       expect(cache.size).toBe(n);
-      return { calls: counted.calls, records: counted.records };
+      // A copy: the snapshot written behind later is not part of the wake.
+      return { calls: { ...counted.calls }, records: counted.records };
     };
     const small = await callsAt(10);
     const large = await callsAt(1000);
@@ -241,3 +254,170 @@ describe('ImageCache at scale: IndexedDB operations and events counted, not time
     expect(await stores.bodies.urls()).toEqual([]);
   });
 });
+
+/** A stored body of `BYTES` bytes. */
+const image = () => new Response(new Uint8Array(BYTES), { headers: { 'content-type': 'image/png' } });
+
+describe('waking from the index snapshot: IndexedDB operations counted, never fewer checks than the records allow (issue 13)', () => {
+  it('aWakeWithACurrentSnapshotMakesTheSameFewOperationsAt10And1000EntriesAndReadsNoRecord', async () => {
+    const wake = async (n: number) => {
+      const clock = new Clock();
+      const stores = await seed(n, clock);
+      const first = open(stores, clock);
+      await first.cache.ready();
+      expect(first.cache.indexLoad?.source).toBe('records');
+      expect(await first.cache.writeSnapshot()).toBe(true);
+      const { cache, counted } = open(stores, clock);
+      await cache.ready();
+      expect(cache.indexLoad).toMatchObject({ source: 'snapshot', entries: n });
+      expect(cache.size).toBe(n);
+      expect(cache.bytesUsed).toBe(n * BYTES);
+      const calls = { ...counted.calls };
+      const records = counted.records;
+      expect((await cache.lookup(u(n - 1))).result).toBe('hit');
+      return { calls, records };
+    };
+    const small = await wake(10);
+    const large = await wake(1000);
+    expect(large.calls).toEqual(small.calls);
+    expect(large.calls).toEqual({ getMeta: 1, readSnapshot: 1, getStats: 1 });
+    expect(large.records).toBe(0);
+  });
+
+  it('aSnapshotKeepsTheRecencyOrderItWasWrittenWith: the least recently used entry is still the first victim', async () => {
+    const clock = new Clock();
+    const stores = await seed(5, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    await first.cache.lookup(u(0)); // u(0) becomes the most recent; u(1) the least
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('snapshot');
+    expect((await cache.entries()).map((e) => e.url)).toEqual([u(1), u(2), u(3), u(4), u(0)]);
+  });
+
+  it('accessTimesWrittenBehindLeaveTheSnapshotCurrent (they only cost LRU accuracy)', async () => {
+    const clock = new Clock();
+    const stores = await seed(20, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    for (let i = 0; i < 5; i++) await first.cache.lookup(u(i));
+    await first.cache.flush();
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('snapshot');
+    expect(cache.size).toBe(20);
+  });
+
+  it('aWorkerStoppedBetweenARecordWriteAndItsSnapshotWrite: the next wake reads the records, then writes a current snapshot by itself', async () => {
+    const clock = new Clock();
+    const stores = await seed(100, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    expect((await first.cache.put(u(1000), image())).stored).toBe(true);
+    expect(await first.cache.delete(u(3))).toBe(true);
+    first.counted.dead = true; // stopped before its snapshot was written behind
+
+    const second = open(stores, clock);
+    await second.cache.ready();
+    expect(second.cache.indexLoad).toMatchObject({ source: 'records', entries: 100 });
+    expect(second.counted.calls.getAll).toBe(1);
+    expect(await second.cache.has(u(1000))).toBe(true);
+    expect(await second.cache.has(u(3))).toBe(false);
+    // The snapshot is written behind, with the write-behind batch handed to waitUntil.
+    await second.cache.flushSoon();
+    expect(second.counted.calls.writeSnapshot).toBe(1);
+
+    const third = open(stores, clock);
+    await third.cache.ready();
+    expect(third.cache.indexLoad).toMatchObject({ source: 'snapshot', entries: 100 });
+    expect(await third.cache.has(u(1000))).toBe(true);
+    expect(await third.cache.has(u(3))).toBe(false);
+  });
+
+  it.each([
+    ['with its body of the right length: committed', true, { committedPending: 1, rolledBackPending: 0 }, 51],
+    ['without its body: rolled back', false, { committedPending: 0, rolledBackPending: 1 }, 50],
+  ] as const)('aSnapshotNeverMakesRecoverySkipAPendingEntry, killed mid-put %s', async (_name, withBody, counts, size) => {
+    const clock = new Clock();
+    const stores = await seed(50, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    // A put killed between its pending record (step 2+3) and its commit (step 5).
+    const now = clock.now();
+    await stores.metadata.put({
+      url: u(999), bytes: BYTES, state: 'pending', storedAt: now, lastAccessedAt: now, accessSeq: 9999, expiresAt: now + 3_600_000,
+      kind: 'runtime', revision: null, contentType: 'image/png', etag: null, lastModified: null,
+    });
+    if (withBody) await stores.bodies.put(u(999), image());
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('records');
+    expect(cache.lastRecovery).toMatchObject(counts);
+    expect(cache.size).toBe(size);
+    expect((await stores.metadata.get(u(999)))?.state).toBe(withBody ? 'committed' : undefined);
+  });
+
+  it('afterAFailedBodyDeleteNoSnapshotIsWrittenUntilAFullRecoveryHasDeletedTheOrphan', async () => {
+    const clock = new Clock();
+    const stores = await seed(30, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    stores.bodies.failDeletesOf.add(u(4));
+    await expect(first.cache.delete(u(4))).rejects.toThrow(/injected/);
+    expect(await first.cache.writeSnapshot()).toBe(false);
+    expect(first.counted.calls.writeSnapshot ?? 0).toBe(0);
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('records');
+    expect(cache.lastRecovery?.deletedOrphanBodies).toBe(1);
+    expect(await cache.writeSnapshot()).toBe(true);
+  });
+
+  it('aPageThatDeletedTheCacheWhileTheWorkerSleptIsNotHiddenByTheSnapshot', async () => {
+    const clock = new Clock();
+    const stores = await seed(10, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    await stores.bodies.clear(); // caches.delete(cacheName) from a page
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('records');
+    expect(cache.size).toBe(0);
+  });
+
+  it('onWakeAnEntryPastItsStaleGraceInTheSnapshotExpiresAsRecoveryWouldExpireIt', async () => {
+    const clock = new Clock();
+    const stores = await seed(10, clock, new Set([6]), clock.now() - 30_000); // stale, within the 60 s grace
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    clock.advance(40_000);
+    const events: CacheEvent[] = [];
+    const { cache } = open(stores, clock, { onEvent: (e) => events.push(e) });
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('snapshot');
+    expect(cache.lastRecovery).toMatchObject({ expired: 1, entries: 9 });
+    expect(events.filter((e) => e.type === 'expired').map((e) => e.url)).toEqual([u(6)]);
+    expect(await stores.metadata.get(u(6))).toBeUndefined();
+    expect(await stores.bodies.match(u(6))).toBeUndefined();
+  });
+
+  it('activateAlwaysReconcilesBothStoresInFull, whatever the snapshot', async () => {
+    const clock = new Clock();
+    const stores = await seed(10, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    const { cache, counted } = open(stores, clock);
+    await cache.recover();
+    expect(cache.indexLoad?.source).toBe('records');
+    expect(counted.calls.getAll).toBe(1);
+  });
+});
+
