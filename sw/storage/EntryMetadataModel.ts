@@ -63,6 +63,12 @@ export interface PersistedStats {
   errors: number;
   /** Responses served but not stored because `maxPendingBytes` was reached (absent in records written before it existed). */
   busyBypasses: number;
+  /** Hits the browser served by static route while the worker was stopped, as pages reported them (issue 16). */
+  staticRouteHits: number;
+  /** Static-route requests that went to the network (not in the routed cache), as pages reported them. */
+  staticRouteMisses: number;
+  /** Static-route reports (and heartbeats) received from pages. */
+  staticRouteReports: number;
 }
 
 interface ImageCacheDB extends DBSchema {

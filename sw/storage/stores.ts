@@ -35,6 +35,17 @@ export interface BodyStore {
    * (one `caches.has`); the next write creates the cache again.
    */
   exists(): Promise<boolean>;
+  /**
+   * Fresh/stale split only (`staleStore.ts`, issue 16): URLs whose body is in both of its caches
+   * (a move cut short). O(n): recovery only.
+   */
+  staleCopies?(): Promise<string[]>;
+  /** Fresh/stale split only: deletes the stale copy of a body found in both caches. */
+  deleteStaleCopy?(url: string): Promise<void>;
+  /** Fresh/stale split only: moves the bodies of `urls` (expiring soon) out of the routed cache; resolves with how many moved. */
+  moveExpiring?(urls: readonly string[]): Promise<number>;
+  /** Fresh/stale split only: moves a renewed body back to the routed cache (new expiry, ms since epoch). */
+  promote?(url: string, expiresAt: Milliseconds, storedAt: Milliseconds): Promise<void>;
 }
 
 /**
