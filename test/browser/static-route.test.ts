@@ -74,8 +74,13 @@ describe('Chromium: cold hits by static route (issue 16)', () => {
         cacheName: CACHE_NAME,
         maxBytes: 30 * 1024 * 1024,
         writeBehindMs: 100,
+        sweepIntervalSeconds: 1,
         // Banners live 60 s: within the 90 s horizon, so they never enter the routed cache.
-        routes: [{ pattern: SHORT_ROUTE, maxAgeSeconds: 60 }],
+        // Vehicles live 93 s: stored in the routed cache, moved out 3 s later by the next pass.
+        routes: [
+          { pattern: SHORT_ROUTE, maxAgeSeconds: 60 },
+          { pattern: '/data/images/vehicle/', maxAgeSeconds: 93 },
+        ],
       },
       {
         hooks: [
@@ -146,6 +151,37 @@ describe('Chromium: cold hits by static route (issue 16)', () => {
     await tab.close();
   });
 
+  it('movesAnEntryOutOfTheRoutedCacheOnTheFirstPassOnceItsExpiryIsWithinTheHorizon', async () => {
+    const vehicles = env.images.filter((i) => i.category === 'vehicle').slice(1, 3).map((i) => i.url);
+    const page = await openControlled(env);
+    await loadImages(page, vehicles);
+    await waitForStats(page, (s) => s.entries >= 8);
+    let stores = await readSplitStores(page);
+    for (const url of vehicles) expect(stores.routed[env.origin + url], url).toBeGreaterThan(0);
+    await page.close();
+    await sleep(3500); // now + 90 s ≥ expiresAt: due to move
+    // Any use of the worker runs the pass (here a hit, whose maintenance is due after 1 s).
+    const tab = await openControlled(env);
+    await loadImages(tab, photos().slice(0, 1));
+    await sleep(1000);
+    await getJson<Stats>(tab, '/__image-cache/stats');
+    stores = await readSplitStores(tab);
+    for (const url of vehicles) {
+      expect(stores.routed[env.origin + url], url).toBeUndefined();
+      expect(stores.stale[env.origin + url], url).toBeGreaterThan(0);
+    }
+    await stopWorkers(tab);
+    await tab.close();
+    await sleep(300);
+    const cold = await openControlled(env);
+    await stopWorkers(cold);
+    await sleep(300);
+    await loadImages(cold, vehicles);
+    const timings = await routedTimings(cold);
+    for (const url of vehicles) expect(timings[url], url).toMatchObject({ matched: 'cache', final: 'network' });
+    await cold.close();
+  });
+
   it('storesAStaticRouteMissAfterwardsThroughTheCapturePath', async () => {
     const tile = env.images.filter((i) => i.category === 'vehicle')[0]!.url;
     const tab = await openControlled(env);
@@ -155,8 +191,8 @@ describe('Chromium: cold hits by static route (issue 16)', () => {
     await loadImages(tab, [tile]);
     expect((await routedTimings(tab))[tile]).toMatchObject({ matched: 'cache', final: 'network' });
     // Reported as a miss, then captured (fetched with force-cache) within the budget.
-    const stats = await waitForStats(tab, (s) => s.entries >= 7);
-    expect(stats.staticRoute.reportedMisses).toBeGreaterThanOrEqual(3);
+    const stats = await waitForStats(tab, (s) => s.entries >= 9);
+    expect(stats.staticRoute.reportedMisses).toBeGreaterThanOrEqual(5);
     const entries = await getJson<Array<{ url: string }>>(tab, '/__image-cache/entries');
     expect(entries.map((e) => e.url)).toContain(env.origin + tile);
     await tab.close();
