@@ -179,7 +179,8 @@ export function staticRouteTimingSupported(): boolean {
  * buffer's 250 entries), batches {@link StaticRouteReport}s and posts them to
  * `navigator.serviceWorker.controller` when the page is idle (`requestIdleCallback`, at most
  * {@link REPORT_DELAY_MS} after the first unreported load) or hidden (`visibilitychange`,
- * `pagehide`), plus a heartbeat every {@link HEARTBEAT_MS} while visible. Loads a page makes
+ * `pagehide`), plus a heartbeat every {@link HEARTBEAT_MS} while visible and one when the page
+ * becomes visible again or is restored from the back/forward cache. Loads a page makes
  * and closes before a report is posted are lost (recency and counters only, never consistency).
  * Idempotent. Returns a function that stops it (posting what is pending).
  */
@@ -216,10 +217,14 @@ export function installStaticRouteReporter(): () => void {
     }
   });
   observer.observe({ type: 'resource', buffered: true });
-  const onHidden = (): void => {
-    if (document.visibilityState === 'hidden') flush();
-  };
+  // Hidden: post what is pending. Visible again (or restored from the back/forward cache): a
+  // heartbeat at once, so that the worker's pass runs before the page's next images if it can.
+  const onHidden = (): void => flush(document.visibilityState === 'visible');
   const onPageHide = (): void => flush();
+  const onPageShow = (e: PageTransitionEvent): void => {
+    if (e.persisted) flush(true);
+  };
+  window.addEventListener('pageshow', onPageShow);
   document.addEventListener('visibilitychange', onHidden);
   window.addEventListener('pagehide', onPageHide);
   const beat = setInterval(() => {
@@ -229,6 +234,7 @@ export function installStaticRouteReporter(): () => void {
     observer.disconnect();
     document.removeEventListener('visibilitychange', onHidden);
     window.removeEventListener('pagehide', onPageHide);
+    window.removeEventListener('pageshow', onPageShow);
     clearInterval(beat);
     flush();
     delete w.__swImageCacheReporter;
