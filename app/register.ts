@@ -14,7 +14,7 @@
  *   taken over, with `detail.registration`.
  */
 
-import { PROTOCOL, type CaptureMessage } from '../sw/protocol.ts';
+import { PROTOCOL, type CaptureMessage, type StaticRouteReport } from '../sw/protocol.ts';
 
 /** Dispatched on `window` once the page is controlled by a service worker. */
 export const CONTROLLED_EVENT = 'sw-image-cache:controlled';
@@ -82,6 +82,19 @@ export interface RegisterOptions {
    * @default true
    */
   captureLoadedImages?: boolean;
+  /**
+   * Report to the worker the image loads the browser answered by static route while the worker
+   * was stopped (config `coldHits`; Chromium 123+), which the worker never sees: found in
+   * Resource Timing (`workerMatchedSourceType: 'cache'`; `workerFinalSourceType` `'cache'` for a
+   * hit, `'network'` for a miss), sent in batches when the page is idle (at most 5 s after the
+   * load) or hidden, and at least every 60 s while the page is visible (a heartbeat, empty if
+   * nothing happened: it wakes the worker, which moves the entries about to expire out of the
+   * routed cache). The worker applies the hits to the LRU order and the counters, and stores the
+   * misses through the capture path. Does nothing where Resource Timing has no
+   * `workerMatchedSourceType` (Firefox, WebKit: no static routes there). See
+   * {@link installStaticRouteReporter}. @default true
+   */
+  reportStaticRoutes?: boolean;
 }
 
 /** Resource Timing initiator types of image loads (`<img>`, `<picture>`, `new Image()`, CSS images, SVG `<image>`). */
@@ -134,6 +147,100 @@ export function sendLoadedImages(worker: ServiceWorker): void {
   };
   if (document.readyState === 'complete') send();
   else window.addEventListener('load', () => send(), { once: true });
+}
+
+/** A resource entry with the static-routing fields of Chromium's Resource Timing. */
+export type RoutedTiming = PerformanceResourceTiming & { workerMatchedSourceType?: string; workerFinalSourceType?: string };
+
+/** Longest wait, in ms, between a static-route load and its report while the page stays visible. */
+export const REPORT_DELAY_MS = 5000;
+/** Heartbeat period, in ms, while the page is visible (the worker's horizon assumes ≤ 60 s). */
+export const HEARTBEAT_MS = 60_000;
+
+/**
+ * What one resource entry says about static routes: `'hit'` (answered from the routed cache
+ * without the worker), `'miss'` (a static route sent it to the network), or `null` (the worker
+ * or the network answered it as usual, or the browser does not say).
+ */
+export function staticRouteOutcome(entry: RoutedTiming): 'hit' | 'miss' | null {
+  if (entry.workerMatchedSourceType !== 'cache') return null;
+  if (entry.workerFinalSourceType === 'cache') return 'hit';
+  return entry.workerFinalSourceType === 'network' ? 'miss' : null;
+}
+
+/** Whether this browser's Resource Timing tells static-route loads apart (Chromium 123+). */
+export function staticRouteTimingSupported(): boolean {
+  return typeof PerformanceResourceTiming !== 'undefined' && 'workerMatchedSourceType' in PerformanceResourceTiming.prototype;
+}
+
+/**
+ * Reports static-route loads to the controlling worker (see {@link RegisterOptions.reportStaticRoutes}):
+ * observes Resource Timing (`buffered`, so loads made before it started count too, within the
+ * buffer's 250 entries), batches {@link StaticRouteReport}s and posts them to
+ * `navigator.serviceWorker.controller` when the page is idle (`requestIdleCallback`, at most
+ * {@link REPORT_DELAY_MS} after the first unreported load) or hidden (`visibilitychange`,
+ * `pagehide`), plus a heartbeat every {@link HEARTBEAT_MS} while visible and one when the page
+ * becomes visible again or is restored from the back/forward cache. Loads a page makes
+ * and closes before a report is posted are lost (recency and counters only, never consistency).
+ * Idempotent. Returns a function that stops it (posting what is pending).
+ */
+export function installStaticRouteReporter(): () => void {
+  if (!staticRouteTimingSupported() || typeof PerformanceObserver === 'undefined' || !('serviceWorker' in navigator)) return () => undefined;
+  const w = window as Window & { __swImageCacheReporter?: () => void };
+  if (w.__swImageCacheReporter) return w.__swImageCacheReporter;
+  let hits: StaticRouteReport['hits'] = [];
+  let misses: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let idle: number | null = null;
+  const flush = (heartbeat = false): void => {
+    if (timer !== null) clearTimeout(timer);
+    if (idle !== null && typeof cancelIdleCallback === 'function') cancelIdleCallback(idle);
+    timer = idle = null;
+    const controller = navigator.serviceWorker.controller;
+    if (!controller || (!heartbeat && hits.length === 0 && misses.length === 0)) return;
+    controller.postMessage({ protocol: PROTOCOL, type: 'static-route', hits, misses } satisfies StaticRouteReport);
+    hits = [];
+    misses = [];
+  };
+  const schedule = (): void => {
+    if (timer !== null) return;
+    timer = setTimeout(() => flush(), REPORT_DELAY_MS);
+    if (typeof requestIdleCallback === 'function') idle = requestIdleCallback(() => flush(), { timeout: REPORT_DELAY_MS });
+  };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries() as RoutedTiming[]) {
+      const outcome = staticRouteOutcome(entry);
+      if (outcome === 'hit') hits.push({ url: entry.name, at: Math.round(performance.timeOrigin + entry.startTime) });
+      else if (outcome === 'miss') misses.push(entry.name);
+      else continue;
+      schedule();
+    }
+  });
+  observer.observe({ type: 'resource', buffered: true });
+  // Hidden: post what is pending. Visible again (or restored from the back/forward cache): a
+  // heartbeat at once, so that the worker's pass runs before the page's next images if it can.
+  const onHidden = (): void => flush(document.visibilityState === 'visible');
+  const onPageHide = (): void => flush();
+  const onPageShow = (e: PageTransitionEvent): void => {
+    if (e.persisted) flush(true);
+  };
+  window.addEventListener('pageshow', onPageShow);
+  document.addEventListener('visibilitychange', onHidden);
+  window.addEventListener('pagehide', onPageHide);
+  const beat = setInterval(() => {
+    if (document.visibilityState === 'visible') flush(true);
+  }, HEARTBEAT_MS);
+  const stop = (): void => {
+    observer.disconnect();
+    document.removeEventListener('visibilitychange', onHidden);
+    window.removeEventListener('pagehide', onPageHide);
+    window.removeEventListener('pageshow', onPageShow);
+    clearInterval(beat);
+    flush();
+    delete w.__swImageCacheReporter;
+  };
+  w.__swImageCacheReporter = stop;
+  return stop;
 }
 
 /** Marks an image already retried by {@link installImageRetry}. */
@@ -240,7 +347,7 @@ function safely(callback: () => void): void {
 export async function registerImageCache(
   options: RegisterOptions = {},
 ): Promise<ServiceWorkerRegistration | undefined> {
-  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled, retryFailedImages = true, captureLoadedImages = true } = options;
+  const { swUrl = '/sw.js', scope = '/', persist = false, onUpdate, onControlled, retryFailedImages = true, captureLoadedImages = true, reportStaticRoutes = true } = options;
 
   if (
     typeof navigator === 'undefined' ||
@@ -252,6 +359,7 @@ export async function registerImageCache(
   }
   const container = navigator.serviceWorker;
   if (retryFailedImages && typeof document !== 'undefined') installImageRetry();
+  if (reportStaticRoutes && typeof document !== 'undefined') safely(() => void installStaticRouteReporter());
 
   if (persist) {
     // Fire and forget: never delays or fails registration.

@@ -125,6 +125,26 @@ export interface CacheStats {
   policy: string;
   /** The memory tier (`memoryTierBytes`), or `null` when off: its budget, bytes and entries held, hits it served. */
   memoryTier: { maxBytes: number; bytes: number; entries: number; hits: number } | null;
+  /** Cold hits by static route (config `coldHits`, issue 16); see {@link StaticRouteStats}. */
+  staticRoute: StaticRouteStats;
+}
+
+/**
+ * Cold hits by static route (config `coldHits`): image requests the browser answered from the
+ * routed cache, without starting the worker, as pages reported them (`registerImageCache`).
+ * Counters persist across worker restarts.
+ */
+export interface StaticRouteStats {
+  /** Whether this browser has static routes (`InstallEvent.addRoutes`; Chromium 123+). */
+  supported: boolean;
+  /** Whether this worker declared its static routes (supported, `coldHits: "static-route"`, at least one route expressible, `addRoutes` did not fail in this worker's life). */
+  active: boolean;
+  /** Hits the browser served by static route, as reported by pages (also counted in `hits`). */
+  reportedHits: number;
+  /** Static-route requests the browser sent to the network (not in the routed cache), as reported by pages (also counted in `misses`; stored afterwards through the capture path). */
+  reportedMisses: number;
+  /** Reports and heartbeats received from pages. */
+  reports: number;
 }
 
 /** One entry (`GET <scope>__image-cache/entries`, `client.entries()`). */
@@ -233,6 +253,22 @@ export interface CaptureMessage {
   protocol: typeof PROTOCOL;
   type: 'capture';
   urls: string[];
+}
+
+/**
+ * Posted by the registration snippet to the controller (fire and forget), in batches when the page
+ * is idle or hidden, and at least every 60 s while it is visible (a heartbeat, possibly empty): the
+ * image loads the browser answered by static route (config `coldHits`), found in Resource Timing.
+ * Each message wakes a stopped worker, which then also moves the entries about to expire out of
+ * the routed cache.
+ */
+export interface StaticRouteReport {
+  protocol: typeof PROTOCOL;
+  type: 'static-route';
+  /** Images answered from the routed cache: absolute URL and when (ms since epoch). */
+  hits: Array<{ url: string; at: number }>;
+  /** Images a static route sent to the network (not in the routed cache): absolute URLs, stored afterwards through the capture path. */
+  misses: string[];
 }
 
 /** What one capture did, by URL count. */

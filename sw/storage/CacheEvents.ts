@@ -34,6 +34,9 @@ export const ZERO_STATS: PersistedStats = {
   stale: 0,
   errors: 0,
   busyBypasses: 0,
+  staticRouteHits: 0,
+  staticRouteMisses: 0,
+  staticRouteReports: 0,
 };
 
 /** The event bus and counters. @internal */

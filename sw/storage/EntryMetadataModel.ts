@@ -79,6 +79,12 @@ export interface PersistedStats {
   errors: number;
   /** Responses served but not stored because `maxPendingBytes` was reached (absent in records written before it existed). */
   busyBypasses: number;
+  /** Hits the browser served by static route while the worker was stopped, as pages reported them (issue 16). */
+  staticRouteHits: number;
+  /** Static-route requests that went to the network (not in the routed cache), as pages reported them. */
+  staticRouteMisses: number;
+  /** Static-route reports (and heartbeats) received from pages. */
+  staticRouteReports: number;
 }
 
 interface ImageCacheDB extends DBSchema {
@@ -208,6 +214,12 @@ export class EntryMetadataModel implements MetadataStore {
     const tx = (await this.db()).transaction([ENTRIES_STORE, STATE_STORE], 'readwrite', { durability: 'relaxed' });
     void tx.objectStore(STATE_STORE).put(`${this.#session}-${++this.#writes}`, GENERATION_KEY);
     return tx;
+  }
+
+  /** See {@link MetadataStore.invalidateSnapshot}: one transaction that only rewrites the generation token. */
+  async invalidateSnapshot(): Promise<void> {
+    const tx = await this.#entriesTx();
+    await tx.done;
   }
 
   /** Writes one record. */

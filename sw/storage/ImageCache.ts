@@ -706,7 +706,7 @@ export class ImageCache {
 
   /** Current statistics. Counters survive worker restarts (written behind). O(entries) for `staleEntries`. */
   stats(): ImageCacheStats {
-    const s = this.#events.stats;
+    const { staticRouteHits, staticRouteMisses, staticRouteReports, ...s } = this.#events.stats;
     const index = this.#table.index;
     const lookups = s.hits + s.misses;
     return {
@@ -726,6 +726,8 @@ export class ImageCache {
       maxPendingBytes: this.maxPendingBytes,
       peakPendingBytes: this.#peakPendingBytes,
       streamedStores: this.#streamedStores,
+      // The worker says whether the browser supports static routes and whether they are on.
+      staticRoute: { supported: false, active: false, reportedHits: staticRouteHits, reportedMisses: staticRouteMisses, reports: staticRouteReports },
     };
   }
 
@@ -987,7 +989,57 @@ export class ImageCache {
       this.#table.index.access(key);
       this.#writeBehind.forget(key);
       await this.#metadata.writeBehind([patch], null, true);
+      await this.#bodies.promote?.(key, patch.expiresAt, patch.storedAt);
       this.#indexChanged();
+    });
+  }
+
+  /**
+   * Applies a page's report of the image requests the browser answered by static route while the
+   * worker was stopped (issue 16): each hit whose entry is held is touched at its time (recency,
+   * written behind) and counted in `hits` and `staticRouteHits`; each miss (answered from the
+   * network) in `misses` and `staticRouteMisses`; the report in `staticRouteReports`. A hit on
+   * an entry no longer held (evicted since) is not counted. Resolves with the hits applied.
+   * @param hits URL and time (ms since epoch; clamped to now) of each static-route hit.
+   * @param misses How many static-route requests went to the network.
+   */
+  async recordStaticRoute(hits: ReadonlyArray<{ url: string; at: Milliseconds }>, misses: number): Promise<number> {
+    await this.ready();
+    const now = this.now();
+    let applied = 0;
+    for (const { url, at } of hits) {
+      if (!this.#table.touch(cacheKey(url), Math.min(at, now))) continue;
+      this.#events.count('hits');
+      this.#events.count('staticRouteHits');
+      applied++;
+    }
+    for (let i = 0; i < misses; i++) {
+      this.#events.count('misses');
+      this.#events.count('staticRouteMisses');
+    }
+    this.#events.count('staticRouteReports');
+    return applied;
+  }
+
+  /**
+   * Cold hits by static route (issue 16, `staleStore.ts`): moves the bodies of the entries that
+   * expire at or before `untilMs` (ms since epoch) out of the routed cache, in the mutation queue.
+   * Resolves with how many moved; `0` when the body store has no fresh/stale split. Cost: one
+   * read of the `expiresAt` index (as the sweep), then a lookup, a put and a delete per moved body.
+   */
+  async moveExpiring(untilMs: Milliseconds): Promise<number> {
+    const bodies = this.#bodies;
+    if (!bodies.moveExpiring) return 0;
+    await this.ready();
+    return this.#queue.run('move-expiring', async () => {
+      const urls = (await this.#metadata.expiredUrls(untilMs)).filter((url) => (this.#table.committed(url)?.expiresAt ?? Number.POSITIVE_INFINITY) <= untilMs);
+      // A kill between a move's put and delete leaves a body in both caches, which only the full
+      // recovery finds: before the first move the snapshot stops being current; it is rewritten after.
+      const moved = await bodies.moveExpiring!(urls, async () => {
+        await this.#metadata.invalidateSnapshot?.();
+      });
+      if (moved > 0) this.#indexChanged();
+      return moved;
     });
   }
 

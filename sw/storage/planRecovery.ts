@@ -13,6 +13,8 @@
  *   `expiresAt`): then it expires (record and body deleted, reason `expire`);
  * - a record claiming freshness beyond `now + maxAgeSeconds` of its route is capped and rewritten
  *   (clock sanity, {@link capFreshness});
+ * - a body found in both caches of the fresh/stale split (`staleStore.ts`: a move cut short) keeps
+ *   its routed copy; the stale copy is deleted (`deleteStaleCopies`);
  * - the survivors are loaded in recency order (least recently used first).
  * @internal
  */
@@ -28,6 +30,8 @@ export interface RecoveryFacts {
   bodies: ReadonlySet<string>;
   /** The measured body length of each `pending` record that has a body (opaque: its `bytes`). */
   pendingBodyBytes: ReadonlyMap<string, number>;
+  /** URLs whose body is in both caches of the fresh/stale split (`staleStore.ts`). @default none */
+  staleCopies?: ReadonlySet<string>;
   /** The time of recovery, ms since epoch. */
   nowMs: Milliseconds;
   /** Grace period of stale entries, seconds (`0`: kept until evicted). */
@@ -44,6 +48,8 @@ export interface RecoveryPlan {
   deleteBodies: string[];
   /** Entries past their stale grace period: record and body deleted, reason `expire`. */
   expire: string[];
+  /** Surviving entries whose body is in both caches of the split: their stale copy is deleted. */
+  deleteStaleCopies: string[];
   /** Records to rewrite: pending ones now committed, and capped ones. */
   rewrite: EntryRecord[];
   /** The surviving committed records, least recently used first, as they are to be loaded. */
@@ -61,6 +67,7 @@ export function planRecovery(facts: RecoveryFacts): RecoveryPlan {
     dropRecords: [],
     deleteBodies: [],
     expire: [],
+    deleteStaleCopies: [],
     rewrite: [],
     keep: [],
     committedPending: 0,
@@ -99,6 +106,7 @@ export function planRecovery(facts: RecoveryFacts): RecoveryPlan {
       continue;
     }
     if (rewrite) plan.rewrite.push(record);
+    if (facts.staleCopies?.has(record.url)) plan.deleteStaleCopies.push(record.url);
     survivors.push({ ...record, key: record.url });
   }
   const known = new Set(facts.records.map((r) => r.url));

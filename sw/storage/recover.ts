@@ -78,7 +78,7 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
       if (snapshot.urls.length === 0 || (await bodyStore.exists())) return loadSnapshot(ctx, snapshot, started);
     }
   }
-  const [records, bodyUrls] = await Promise.all([metadata.getAll(), bodyStore.urls()]);
+  const [records, bodyUrls, staleCopies] = await Promise.all([metadata.getAll(), bodyStore.urls(), bodyStore.staleCopies?.() ?? []]);
   const bodies = new Set(bodyUrls);
   const pendingBodyBytes = new Map<string, number>();
   for (const r of records) {
@@ -95,12 +95,14 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     records,
     bodies,
     pendingBodyBytes,
+    staleCopies: new Set(staleCopies),
     nowMs: now,
     maxStaleSeconds: ctx.maxStaleSeconds,
     maxAgeSecondsFor: (url) => ctx.maxAgeSecondsFor(byUrl.get(url)!),
   });
   await metadata.deleteMany(plan.dropRecords);
   for (const url of plan.deleteBodies) await bodyStore.delete(url);
+  for (const url of plan.deleteStaleCopies) await bodyStore.deleteStaleCopy?.(url);
   await metadata.putMany(plan.rewrite);
   table.load(plan.keep);
   const persisted = await metadata.getStats();

@@ -49,6 +49,17 @@ export interface BodyStore {
    * (one `caches.has`); the next write creates the cache again.
    */
   exists(): Promise<boolean>;
+  /**
+   * Fresh/stale split only (`staleStore.ts`, issue 16): URLs whose body is in both of its caches
+   * (a move cut short). O(n): recovery only.
+   */
+  staleCopies?(): Promise<string[]>;
+  /** Fresh/stale split only: deletes the stale copy of a body found in both caches. */
+  deleteStaleCopy?(url: string): Promise<void>;
+  /** Fresh/stale split only: moves the bodies of `urls` (expiring soon) out of the routed cache; resolves with how many moved. */
+  moveExpiring?(urls: readonly string[], beforeFirstMove?: () => Promise<void>): Promise<number>;
+  /** Fresh/stale split only: moves a renewed body back to the routed cache (new expiry, ms since epoch). */
+  promote?(url: string, expiresAt: Milliseconds, storedAt: Milliseconds): Promise<void>;
 }
 
 /**
@@ -105,4 +116,10 @@ export interface MetadataStore {
   readSnapshot?(): Promise<{ snapshot: unknown; generation: string | null }>;
   /** Optional: writes the snapshot `make` builds for the generation token read in the same transaction; resolves whether one was written. */
   writeSnapshot?(make: (generation: string) => IndexSnapshot | null): Promise<boolean>;
+  /**
+   * Rewrites the generation token without changing any record, so the index snapshot stops being
+   * current: called before body moves between caches (static-route split), so that a worker killed
+   * half-way wakes through the full recovery, which finds a body left in both caches.
+   */
+  invalidateSnapshot?(): Promise<void>;
 }

@@ -29,7 +29,7 @@ export {
 } from '../storage/ImageCache.ts';
 export { ImageCacheError, type ImageCacheErrorCode } from '../errors/ImageCacheError.ts';
 export type { ImageCacheConfig, RouteConfig, WarmupConfig, ManifestEntry, ResolvedConfig, ShellEntry } from '../config.ts';
-export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason } from '../protocol.ts';
+export type { CacheEvent, CacheEventType, CacheStats, EntryInfo, HealthReport, RemovalReason, StaticRouteStats, StaticRouteReport } from '../protocol.ts';
 export type { BodyStore, MetadataStore } from '../storage/stores.ts';
 export type { EntryRecord, PersistedMeta, PersistedStats } from '../storage/EntryMetadataModel.ts';
 export type { NotStorableReason } from '../storage/storable.ts';

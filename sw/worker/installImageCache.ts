@@ -15,6 +15,8 @@ import { BackgroundJobs } from './BackgroundJobs.ts';
 import { LoadedImageCapture } from './capture.ts';
 import { resolveInstallOptions, type InstallImageCacheOptions } from './options.ts';
 import { findVariant } from './variants.ts';
+import { SplitBodyStore } from '../storage/staleStore.ts';
+import { isStaticRouteReport, staleHorizonMs, staticRouteRules, StaticRouteState } from './staticRoute.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -86,6 +88,15 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   let warmup: WarmupReport | null = null;
   let lastMaintenanceAt = Number.NEGATIVE_INFINITY;
 
+  // Cold hits by static route (coldHits, issue 16): the rules added at install, and the
+  // fresh/stale split of the body store wherever the browser has static routes.
+  const staticPlan = staticRouteRules(config, origin);
+  const staticRoute = new StaticRouteState(staticPlan.rules.length > 0);
+  const horizonMs = staleHorizonMs(config.sweepIntervalSeconds);
+  if (process.env.NODE_ENV !== 'production' && staticRoute.supported && staticPlan.unexpressed.length > 0) {
+    logger.log(`no static route for ${staticPlan.unexpressed.join(', ')} (not expressible as a same-origin URLPattern): the worker answers them`);
+  }
+
   const cache = new ImageCache({
     cacheName: config.cacheName,
     maxBytes: config.maxBytes,
@@ -100,6 +111,8 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     maxStaleSeconds: config.maxStaleSeconds,
     maxPendingBytes: config.maxPendingBytes,
     storedHeaders: storedResponseHeaders,
+    // Firefox and WebKit (no static routes): the one cache, as before.
+    bodies: staticRoute.supported ? new SplitBodyStore(config.cacheName, { horizonMs: () => (staticRoute.active ? horizonMs : null) }) : undefined,
     onEvent(event) {
       broadcaster.push(event);
       if (event.type === 'error') {
@@ -152,6 +165,13 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   const maintenance = async (): Promise<void> => {
     lastMaintenanceAt = Date.now();
     await cache.sweep().catch((e: unknown) => cache.reportError('sweep', e));
+    // Keep the routed cache fresh until the next pass is due (staleStore.ts).
+    if (staticRoute.active) {
+      await cache
+        .moveExpiring(Date.now() + horizonMs)
+        .then((n) => staticRoute.moved(n))
+        .catch((e: unknown) => cache.reportError('move expiring', e));
+    }
     await clampToQuota().catch((e: unknown) => cache.reportError('quota clamp', e));
   };
 
@@ -195,6 +215,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
       capture: capture?.totals ?? null,
       queue: jobs.stats(),
       transcode: transcoder.stats,
+      staticRoute: staticRoute.stats(cache.stats()),
     }),
     health: async () => {
       const report = await healthReport(cache, errors, warmup, async () => (await navigator.storage?.estimate?.()) ?? null);
@@ -221,6 +242,22 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   // ----- lifecycle -----------------------------------------------------------------------------
 
   self.addEventListener('install', (event) => {
+    // Static routes are declared during install only; the host may add its own (several calls allowed).
+    const addRoutes = (event as ExtendableEvent & { addRoutes?: (rules: unknown) => Promise<void> }).addRoutes;
+    if (staticPlan.rules.length > 0 && typeof addRoutes === 'function') {
+      let added: Promise<void>;
+      try {
+        added = addRoutes.call(event, staticPlan.rules); // synchronously, while the event is dispatched
+      } catch (e) {
+        added = Promise.reject(e);
+      }
+      event.waitUntil(
+        added.catch((e: unknown) => {
+          staticRoute.failed(String(e));
+          errors.add(Date.now(), 'static routes', String(e));
+        }),
+      );
+    }
     event.waitUntil(
       (async () => {
         if (fallbackUrl) {
@@ -284,6 +321,19 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     const source = event.source as Client | null;
     if (!source || new URL(source.url).origin !== origin) return;
     keepQueueAlive(event);
+    if (isStaticRouteReport(event.data)) {
+      // What the browser answered by static route while this worker was stopped (or a heartbeat).
+      const report = event.data;
+      event.waitUntil(
+        (async () => {
+          await cache.recordStaticRoute(report.hits, report.misses.length).catch((e: unknown) => cache.reportError('static route report', e));
+          if (capture && report.misses.length > 0) await capture.run({ protocol: report.protocol, type: 'capture', urls: report.misses });
+          if (Date.now() - lastMaintenanceAt >= config.sweepIntervalSeconds * 1000) await maintenance();
+          await cache.flushSoon();
+        })(),
+      );
+      return;
+    }
     if (LoadedImageCapture.isCaptureMessage(event.data)) {
       if (capture) event.waitUntil(capture.run(event.data).then((r) => event.ports[0]?.postMessage(r)));
       return;

@@ -144,6 +144,9 @@ function renderStats(s: ClientStats): void {
   setField('dash-hit-rate', lookups > 0 ? formatPercent(s.hitRate) : '–', s.hitRate);
   setField('dash-hits', formatCount(s.hits), s.hits);
   setField('dash-misses', formatCount(s.misses), s.misses);
+  // Cold hits by static route (coldHits): '–' where the browser has none (Firefox, WebKit) or it is off.
+  const routed = s.staticRoute;
+  setField('dash-static-route-hits', routed?.active ? formatCount(routed.reportedHits) : '–', routed?.reportedHits ?? 0);
   setField('dash-entries', s.maxEntries ? `${formatCount(s.entries)} / ${formatCount(s.maxEntries)}` : formatCount(s.entries), s.entries);
   setField('dash-stored', formatCount(s.stored), s.stored);
   setField('dash-evictions', formatCount(s.evictions), s.evictions);

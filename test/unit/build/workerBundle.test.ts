@@ -18,12 +18,14 @@ import { MANIFEST_PLACEHOLDER, STANDALONE_PLACEHOLDER } from '../../../sw/standa
 import { resolveInstallOptions, type InstallImageCacheOptions } from '../../../sw/worker/options.ts';
 
 /**
- * Budget of the default config's sw.js, gzipped (zlib level 9), in bytes. Issue 13 asks for
- * 12 KiB; the core the default config needs (cache, strategy, job queue, endpoints, shell, idb,
- * workbox-routing) is about 24 KiB today, so this budget catches re-bundling what the config does
- * not use (every feature: about 33 KiB) with room for the features being added.
+ * Budget of the default config's sw.js, gzipped (zlib level 9), in bytes: a ratchet, not the goal.
+ * Issue 13 asks for 12 KiB and this tree misses it: the core the default config needs (cache with
+ * pipelined writes and the index snapshot, strategy, static route and stale store, job queue,
+ * endpoints, shell, idb, workbox-routing) is about 30.2 KiB (2026-12-02, after the merges of the
+ * scale and static-route work). The module checks below catch re-bundling what the config does not
+ * use; this budget catches growth.
  */
-const DEFAULT_BUDGET_GZIP_BYTES = 28 * 1024;
+const DEFAULT_BUDGET_GZIP_BYTES = 31 * 1024;
 
 const defaultRaw = JSON.parse(readFileSync(path.join(REPO_ROOT, 'image-cache.config.json'), 'utf8')) as Record<string, unknown>;
 /** The repository's default config (its warm-up sources are read by the build only). */

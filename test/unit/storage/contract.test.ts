@@ -43,7 +43,7 @@ function record(name: string, over: Partial<EntryRecord> = {}): EntryRecord {
   };
 }
 
-const STATS: PersistedStats = { hits: 1, misses: 2, evictions: 3, expirations: 4, peakBytes: 5, stored: 6, bypassed: 7, collapsed: 8, stale: 9, errors: 10, busyBypasses: 11 };
+const STATS: PersistedStats = { hits: 1, misses: 2, evictions: 3, expirations: 4, peakBytes: 5, stored: 6, bypassed: 7, collapsed: 8, stale: 9, errors: 10, busyBypasses: 11, staticRouteHits: 12, staticRouteMisses: 13, staticRouteReports: 14 };
 
 describe.each(bodyStores)('BodyStore contract: %s', (_name, make) => {
   it('existsOnlyOnceSomethingIsWrittenAndNotAfterClear', async () => {

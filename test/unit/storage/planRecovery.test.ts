@@ -31,6 +31,8 @@ interface Row {
   records: EntryRecord[];
   bodies: string[];
   pending?: Record<string, number>;
+  /** Bodies found in both caches of the fresh/stale split (staleStore.ts). */
+  staleCopies?: string[];
   maxStaleSeconds?: number;
   maxAgeSeconds?: number;
   expect: Partial<Omit<RecoveryPlan, 'keep' | 'rewrite'>> & { keep?: string[]; rewrite?: Array<Partial<EntryRecord>> };
@@ -121,6 +123,43 @@ const table: Row[] = [
     bodies: ['a', 'b', 'c'],
     expect: { keep: ['b', 'c', 'a'] },
   },
+  // The fresh/stale split (issue 16): a worker killed between the two steps of a move.
+  {
+    name: 'keepsTheRoutedCopyOfABodyFoundInBothCaches',
+    records: [r('a', { expiresAt: NOW + 1000 }), r('b')],
+    bodies: ['a', 'b'],
+    staleCopies: ['a'],
+    expect: { keep: ['a', 'b'], deleteStaleCopies: ['a'], deleteBodies: [], dropRecords: [] },
+  },
+  {
+    name: 'commitsAPendingPutKilledBeforeItsStaleCopyWentAndDeletesThatCopy',
+    records: [r('a', { state: 'pending', bytes: 12 })],
+    bodies: ['a'],
+    pending: { a: 12 },
+    staleCopies: ['a'],
+    expect: { keep: ['a'], committedPending: 1, deleteStaleCopies: ['a'] },
+  },
+  {
+    name: 'deletesBothCopiesOfAnOrphanBody',
+    records: [],
+    bodies: ['orphan'],
+    staleCopies: ['orphan'],
+    expect: { keep: [], deleteBodies: ['orphan'], deleteStaleCopies: [] },
+  },
+  {
+    name: 'expiresAnEntryPastItsGraceWhateverCacheHoldsIt',
+    records: [r('a', { expiresAt: NOW - 3000 })],
+    bodies: ['a'],
+    staleCopies: ['a'],
+    maxStaleSeconds: 2,
+    expect: { keep: [], expire: ['a'], deleteStaleCopies: [] },
+  },
+  {
+    name: 'leavesABodyOnlyInTheStaleStoreWhereItIs',
+    records: [r('a', { expiresAt: NOW - 1000 })],
+    bodies: ['a'],
+    expect: { keep: ['a'], deleteStaleCopies: [], deleteBodies: [] },
+  },
 ];
 
 describe('planRecovery', () => {
@@ -129,6 +168,7 @@ describe('planRecovery', () => {
       records: row.records,
       bodies: new Set(row.bodies),
       pendingBodyBytes: new Map(Object.entries(row.pending ?? {})),
+      staleCopies: new Set(row.staleCopies ?? []),
       nowMs: NOW,
       maxStaleSeconds: row.maxStaleSeconds ?? 30 * 86_400,
       maxAgeSecondsFor: () => row.maxAgeSeconds ?? 7 * 86_400,
