@@ -114,4 +114,27 @@ describe('CacheIndex', () => {
   ])('rejectsInvalidLimits %j', (limits) => {
     expect(() => new CacheIndex(limits)).toThrow(RangeError);
   });
+
+  it('neverMovesAPinnedKeyOfASlottedPolicyToAnotherSlot', () => {
+    // LruPolicy exposes slotOf; the storage layer keeps its columns by slot, so a pinned key (an
+    // entry being written) must keep its slot while other keys are evicted around it.
+    const index = new CacheIndex({ maxBytes: 30 }, new LruPolicy());
+    for (const k of ['a', 'b', 'c']) index.admit(k, 10);
+    expect(index.pin('a')).toBe(true);
+    expect(index.pin('b')).toBe(true);
+    const slotA = index.policy.slotOf!('a');
+    const slotB = index.policy.slotOf!('b');
+    const { admitted, victims } = index.admit('d', 10);
+    expect(admitted).toBe(true);
+    expect(victims).toEqual(['c']);
+    expect(index.policy.slotOf!('a')).toBe(slotA);
+    expect(index.policy.slotOf!('b')).toBe(slotB);
+    // Only pinned keys and d are left: a request needing two victims evicts d only, never a pinned key.
+    expect(index.fitsBesidePinned(10)).toBe(true);
+    const out: string[] = [];
+    index.request('e', 10, out);
+    expect(out).toEqual(['d']);
+    expect(index.has('a') && index.has('b')).toBe(true);
+    expect(index.policy.slotOf!('a')).toBe(slotA);
+  });
 });
