@@ -328,7 +328,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
         browser,
         variants: scale,
         levels: scaleLevels,
-        rounds: Math.min(rounds, 3),
+        rounds: quick ? 1 : Math.min(rounds, 3),
         coldPerRound,
         galleryFiles: spread(small, 30).map((i) => i.file),
         burstSize: quick ? 200 : 1000,
