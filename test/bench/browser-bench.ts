@@ -192,7 +192,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
   const store = await loadImageStore(images);
   const small = images.filter((i) => i.kind === 'small').sort((a, b) => a.bytes - b.bytes);
   const large = images.filter((i) => i.kind === 'large');
-  const hitSet: BenchImage[] = quick ? [...spread(small, 98), ...large.slice(0, 2)] : [...small, ...large];
+  const hitSet: BenchImage[] = quick ? [...spread(small, 48), ...large.slice(0, 2)] : [...small, ...large];
   const hitUrls = hitSet.map((i) => `/img/${i.file}`);
   const missSet = spread(small, quick ? 15 : 30);
   const missUrls = (round: number) => missSet.map((i) => `/img/${i.file}?miss=${round}`);
@@ -343,13 +343,13 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
     // ----- memory: 50 distinct ~3 MB misses --------------------------------------------------------
     let memoryBursts: MemoryBurst[] | undefined;
     if (options.phases.has('memory')) {
-      log(`memory: ${quick ? 20 : 50} distinct ~3 MB misses on bare, workbox and ours, worker heap sampled over CDP …`);
+      log(`memory: ${quick ? 10 : 50} distinct ~3 MB misses on bare, workbox and ours, worker heap sampled over CDP …`);
       memoryBursts = await runMemoryBursts(
         browser,
         context,
         main.filter((v) => v.name === 'bare' || v.name === 'workbox' || v.name === 'ours'),
         large.map((i) => ({ file: i.file, bytes: i.bytes })),
-        quick ? 20 : 50,
+        quick ? 10 : 50,
       );
       for (const m of memoryBursts) {
         log(`  ${m.variant}: heap peak ${(m.peakBytes / 1048576).toFixed(1)} MiB (base ${(m.baseBytes / 1048576).toFixed(1)} MiB, ${m.samples} samples)` + (m.variant === 'ours' ? `, peakPendingBytes ${m.peakPendingBytes ?? 'n/a'}, busy bypasses ${m.busyBypasses ?? 'n/a'}` : ''));
@@ -405,7 +405,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
           largeBytes: hitSet.filter((i) => i.kind === 'large').map((i) => i.bytes),
           missPerRound: missSet.length,
         },
-        scaleLevels: options.phases.has('scale') ? scaleLevels : [],
+        scaleLevels: scaleResult?.levels ?? [],
         maxEntries: options.maxEntries,
         phases: [...options.phases],
         profileRoot: options.profileRoot,

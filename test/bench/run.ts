@@ -21,7 +21,7 @@ import { evaluateTargets, formatText, writeReports, type Target } from './report
 
 const USAGE = `usage: npm run bench -- [--rounds N] [--quick] [--max-entries N] [--phases LIST] [--tmpfs] [--profile] [--latency MS] [--out DIR] [--no-replay] [--no-transcode] [--no-browser]
   --rounds N     alternating rounds (default 5; 2 with --quick)
-  --quick        a short run (fewer images per pass, 2 rounds, entry counts up to 1,000; under ~3 minutes)
+  --quick        a short run (50 hit images, 2 rounds, entry counts up to 1,000 in 1 round, 10 large misses)
   --max-entries N  the largest entry-count level (default 100000; 1000 with --quick): 100, 1,000, 10,000, 100,000 up to N, and N
   --phases LIST  comma-separated subset of hits,scale,memory (default all three)
   --tmpfs        put Chromium's profile in /dev/shm instead of the OS temp folder

@@ -296,10 +296,12 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
   const baseline = new Map<string, number>();
   const templates = new Map<string, SeedTemplate>();
   const filled = (v: Variant) => v.name !== 'bare-static';
+  // A worker loading a large index, on a loaded machine, can take a while to answer a navigation.
+  const tab = (v: Variant) => openTab(context, v, 120_000);
 
   // Empty-cache heap of every worker, and the gallery images cached on every origin.
   for (const v of variants) {
-    const page = await openTab(context, v);
+    const page = await tab(v);
     try {
       const { heap } = await heapAfterWake(browser, page, v, 0);
       baseline.set(v.id, heap);
@@ -313,153 +315,163 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
   log(`scale: empty-cache heaps ${variants.map((v) => `${v.id} ${((baseline.get(v.id) ?? NaN) / 1024).toFixed(0)} KiB`).join(', ')} (${elapsed()})`);
 
   for (const level of levels) {
-    const label = fmtLevel(level);
-    book.define(`scale.hit.${level}.p50`, `cached image p50, c=1, ${label} entries`, 'ms', 'lower', true);
-    book.define(`scale.hit.${level}.p99`, `cached image p99, c=1, ${label} entries`, 'ms', 'lower', true);
-    book.define(`cold.${level}`, `first cached image after worker stop, ${label} entries`, 'ms', 'lower', true);
-    book.define(`coldpage.${level}`, `cold page load, 30 images, ${label} entries`, 'ms', 'lower', true);
+    try {
+      const label = fmtLevel(level);
+      book.define(`scale.hit.${level}.p50`, `cached image p50, c=1, ${label} entries`, 'ms', 'lower', true);
+      book.define(`scale.hit.${level}.p99`, `cached image p99, c=1, ${label} entries`, 'ms', 'lower', true);
+      book.define(`cold.${level}`, `first cached image after worker stop, ${label} entries`, 'ms', 'lower', true);
+      book.define(`coldpage.${level}`, `cold page load, 30 images, ${label} entries`, 'ms', 'lower', true);
 
-    // Grow every origin to `level`: seed up to level - burst (all origins at once), then the burst
-    // through the worker (one origin at a time: the fill rate is a figure). The whole first level
-    // goes through the worker (it gives the seeding template); bare-static has no burst after it
-    // (its worker is bare's; its fills are not a figure).
-    const t0 = Date.now();
-    const burstOf = (v: Variant) => {
-      const have = count.get(v.id)!;
-      if (have >= level) return 0;
-      return !templates.has(v.id) ? level - have : filled(v) ? Math.min(o.burstSize, level - have) : 0;
-    };
-    await Promise.all(
-      variants.map(async (v) => {
+      // Grow every origin to `level`: seed up to level - burst (all origins at once), then the burst
+      // through the worker (one origin at a time: the fill rate is a figure). The whole first level
+      // goes through the worker (it gives the seeding template); bare-static has no burst after it
+      // (its worker is bare's; its fills are not a figure).
+      const t0 = Date.now();
+      const burstOf = (v: Variant) => {
         const have = count.get(v.id)!;
-        const seedTo = level - burstOf(v);
-        if (seedTo <= have) return;
-        const page = await openTab(context, v);
-        try {
-          const s0 = Date.now();
-          await stopAllWorkers(page);
-          await seed(page, v.cacheName!, templates.get(v.id)!, have, seedTo);
-          result.seeding.push({ level, variant: v.name, entries: seedTo - have, ms: Date.now() - s0 });
-          count.set(v.id, seedTo);
-        } finally {
-          await page.close();
-        }
-      }),
-    );
-    for (const v of variants) {
-      const burst = burstOf(v);
-      if (burst === 0) continue;
-      const from = count.get(v.id)!;
-      const page = await openTab(context, v);
-      try {
-        const urls = Array.from({ length: burst }, (_, k) => tiny(from + k));
-        const b0 = Date.now();
-        const pass = await loadPass(page, v, urls, FILL_CONCURRENCY);
-        const loadMs = Date.now() - b0;
-        const stored = await waitStored(page, v.cacheName!, urls, 600_000);
-        const storedMs = Date.now() - b0;
-        const failed = pass.samples.filter((s) => !s.ok).length;
-        if (stored < burst) notes.push(`${v.id}: only ${stored} of ${burst} entries stored through the worker at ${label}`);
-        if (filled(v)) result.fills.push({ level, variant: v.name, entries: burst, storedMs, loadMs, perSecond: (stored * 1000) / storedMs, failed });
-        count.set(v.id, from + burst);
-        if (!templates.has(v.id)) templates.set(v.id, await readTemplate(page, v.cacheName!));
-      } finally {
-        await page.close();
-      }
-    }
-    const fills = result.fills.filter((f) => f.level === level);
-    const seeds = result.seeding.filter((s) => s.level === level);
-    log(
-      `scale: ${label} entries in ${((Date.now() - t0) / 1000).toFixed(0)} s (` +
-        fills.map((f) => `${f.variant} ${f.entries} misses stored at ${f.perSecond.toFixed(0)}/s`).join(', ') +
-        (seeds.length ? `; seeded ${seeds.map((s) => `${s.variant} ${s.entries} in ${(s.ms / 1000).toFixed(0)} s`).join(', ')}` : '') +
-        `; ${elapsed()})`,
-    );
-    // Let write-behind settle, then one wake so every worker has loaded its index once.
-    {
-      const page = await openTab(context, variants[0]!);
-      try {
-        await stopAllWorkers(page);
-      } finally {
-        await page.close();
-      }
-      for (const v of variants) {
-        const page = await openTab(context, v);
-        try {
-          if (v.name === 'ours') await readIndex(page, level);
-        } finally {
-          await page.close();
-        }
-      }
-      await sleep(2000);
-    }
-
-    for (let r = 0; r < rounds; r++) {
-      const order = rotate(variants, r);
-      const sample = Array.from({ length: 100 }, (_, k) => tiny(Math.floor(((k + r / rounds) * level) / 100) % level));
-      for (const v of order) {
-        const page = await openTab(context, v);
-        try {
-          const pass = await loadPass(page, v, sample, 1);
-          o.onPass(v, pass, 'hit');
-          const rts = pass.samples.map((s) => s.rtMs);
-          book.add(`scale.hit.${level}.p50`, v.name, percentile(rts, 50));
-          book.add(`scale.hit.${level}.p99`, v.name, percentile(rts, 99));
-        } finally {
-          await page.close();
-        }
-      }
-      for (const v of order) {
-        const page = await openTab(context, v);
-        try {
-          const colds: number[] = [];
-          for (let k = 0; k < coldPerRound; k++) {
-            if (!(await stopAllWorkers(page))) o.onColdNotStopped(v);
-            const j = ((r * coldPerRound + k) * 7919 + 13) % level;
-            const pass = await loadPass(page, v, [tiny(j)], 1);
-            o.onPass(v, pass, 'hit');
-            colds.push(pass.samples[0]!.rtMs);
+        if (have >= level) return 0;
+        return !templates.has(v.id) ? level - have : filled(v) ? Math.min(o.burstSize, level - have) : 0;
+      };
+      await Promise.all(
+        variants.map(async (v) => {
+          const have = count.get(v.id)!;
+          const seedTo = level - burstOf(v);
+          if (seedTo <= have) return;
+          const page = await tab(v);
+          try {
+            const s0 = Date.now();
+            await stopAllWorkers(page);
+            await seed(page, v.cacheName!, templates.get(v.id)!, have, seedTo);
+            result.seeding.push({ level, variant: v.name, entries: seedTo - have, ms: Date.now() - s0 });
+            count.set(v.id, seedTo);
+          } finally {
+            await page.close();
           }
-          book.add(`cold.${level}`, v.name, median(colds));
-          // The cold page load: every worker stopped, then a navigation to 30 cached images.
-          if (!(await stopAllWorkers(page))) o.onColdNotStopped(v);
-          v.server.resetCounts();
-          await page.goto(`${v.origin}${gallery}`);
-          const g = await page.evaluate(() =>
-            Promise.race([
-              (window as unknown as { galleryDone: Promise<{ lastMs: number; failed: number }> }).galleryDone,
-              new Promise<{ lastMs: number; failed: number }>((resolve) => setTimeout(() => resolve({ lastMs: NaN, failed: -1 }), 30_000)),
-            ]),
-          );
-          let atServer = 0;
-          for (const [p, n] of v.server.requests) if (p.startsWith('/img/')) atServer += n;
-          if (g.failed !== 0 || atServer > 0) notes.push(`${v.id}: cold page load at ${label}: ${g.failed} images failed, ${atServer} image requests at the server`);
-          book.add(`coldpage.${level}`, v.name, g.lastMs);
+        }),
+      );
+      for (const v of variants) {
+        const burst = burstOf(v);
+        if (burst === 0) continue;
+        const from = count.get(v.id)!;
+        const page = await tab(v);
+        try {
+          const urls = Array.from({ length: burst }, (_, k) => tiny(from + k));
+          const b0 = Date.now();
+          const pass = await loadPass(page, v, urls, FILL_CONCURRENCY);
+          const loadMs = Date.now() - b0;
+          const stored = await waitStored(page, v.cacheName!, urls, 600_000);
+          const storedMs = Date.now() - b0;
+          const failed = pass.samples.filter((s) => !s.ok).length;
+          if (stored < burst) notes.push(`${v.id}: only ${stored} of ${burst} entries stored through the worker at ${label}`);
+          if (filled(v)) result.fills.push({ level, variant: v.name, entries: burst, storedMs, loadMs, perSecond: (stored * 1000) / storedMs, failed });
+          count.set(v.id, from + burst);
+          if (!templates.has(v.id)) templates.set(v.id, await readTemplate(page, v.cacheName!));
         } finally {
           await page.close();
         }
       }
-    }
-    log(`scale: measured at ${label} entries (${elapsed()})`);
-
-    for (const v of variants) {
-      const page = await openTab(context, v);
-      try {
-        const { heap, index } = await heapAfterWake(browser, page, v, level);
-        if (index) result.index.push(index);
-        const base = baseline.get(v.id) ?? NaN;
-        const entries = count.get(v.id)! + galleryUrls.length;
-        result.memory.push({ level, variant: v.name, heapBytes: heap, baselineBytes: base, perEntryBytes: (heap - base) / entries, entries });
-      } finally {
-        await page.close();
+      const fills = result.fills.filter((f) => f.level === level);
+      const seeds = result.seeding.filter((s) => s.level === level);
+      log(
+        `scale: ${label} entries in ${((Date.now() - t0) / 1000).toFixed(0)} s (` +
+          fills.map((f) => `${f.variant} ${f.entries} misses stored at ${f.perSecond.toFixed(0)}/s`).join(', ') +
+          (seeds.length ? `; seeded ${seeds.map((s) => `${s.variant} ${s.entries} in ${(s.ms / 1000).toFixed(0)} s`).join(', ')}` : '') +
+          `; ${elapsed()})`,
+      );
+      // Let write-behind settle, then one wake so every worker has loaded its index once.
+      {
+        const page = await tab(variants[0]!);
+        try {
+          await stopAllWorkers(page);
+        } finally {
+          await page.close();
+        }
+        for (const v of variants) {
+          const page = await tab(v);
+          try {
+            if (v.name === 'ours') await readIndex(page, level);
+          } finally {
+            await page.close();
+          }
+        }
+        await sleep(2000);
       }
+
+      for (let r = 0; r < rounds; r++) {
+        const order = rotate(variants, r);
+        const sample = Array.from({ length: 100 }, (_, k) => tiny(Math.floor(((k + r / rounds) * level) / 100) % level));
+        for (const v of order) {
+          const page = await tab(v);
+          try {
+            const pass = await loadPass(page, v, sample, 1);
+            o.onPass(v, pass, 'hit');
+            const rts = pass.samples.map((s) => s.rtMs);
+            book.add(`scale.hit.${level}.p50`, v.name, percentile(rts, 50));
+            book.add(`scale.hit.${level}.p99`, v.name, percentile(rts, 99));
+          } finally {
+            await page.close();
+          }
+        }
+        for (const v of order) {
+          const page = await tab(v);
+          try {
+            const colds: number[] = [];
+            for (let k = 0; k < coldPerRound; k++) {
+              if (!(await stopAllWorkers(page))) o.onColdNotStopped(v);
+              const j = ((r * coldPerRound + k) * 7919 + 13) % level;
+              const pass = await loadPass(page, v, [tiny(j)], 1);
+              o.onPass(v, pass, 'hit');
+              colds.push(pass.samples[0]!.rtMs);
+            }
+            book.add(`cold.${level}`, v.name, median(colds));
+            // The cold page load: every worker stopped, then a navigation to 30 cached images.
+            if (!(await stopAllWorkers(page))) o.onColdNotStopped(v);
+            v.server.resetCounts();
+            await page.goto(`${v.origin}${gallery}`);
+            const g = await page.evaluate(() =>
+              Promise.race([
+                (window as unknown as { galleryDone: Promise<{ lastMs: number; failed: number }> }).galleryDone,
+                new Promise<{ lastMs: number; failed: number }>((resolve) => setTimeout(() => resolve({ lastMs: NaN, failed: -1 }), 30_000)),
+              ]),
+            );
+            let atServer = 0;
+            for (const [p, n] of v.server.requests) if (p.startsWith('/img/')) atServer += n;
+            if (g.failed !== 0 || atServer > 0) notes.push(`${v.id}: cold page load at ${label}: ${g.failed} images failed, ${atServer} image requests at the server`);
+            book.add(`coldpage.${level}`, v.name, g.lastMs);
+          } finally {
+            await page.close();
+          }
+        }
+      }
+      log(`scale: measured at ${label} entries (${elapsed()})`);
+
+      for (const v of variants) {
+        const page = await tab(v);
+        try {
+          const { heap, index } = await heapAfterWake(browser, page, v, level);
+          if (index) result.index.push(index);
+          const base = baseline.get(v.id) ?? NaN;
+          const entries = count.get(v.id)! + galleryUrls.length;
+          result.memory.push({ level, variant: v.name, heapBytes: heap, baselineBytes: base, perEntryBytes: (heap - base) / entries, entries });
+        } finally {
+          await page.close();
+        }
+      }
+      const idx = result.index.find((i) => i.level === level);
+      log(
+        `scale: at ${label}: ours index ${idx?.loadMs === null || !idx ? `loadMs n/a (field missing; lastRecovery ${idx?.recoveryMs ?? '–'} ms)` : `${idx.loadMs.toFixed(0)} ms from ${idx.source}`}; heap per entry ` +
+          result.memory.filter((m) => m.level === level).map((m) => `${m.variant} ${m.perEntryBytes.toFixed(0)} B`).join(', ') +
+          ` (${elapsed()})`,
+      );
+  
+    } catch (error) {
+      // Keep what was measured: the report shows the levels reached and this note.
+      const msg = `scale phase stopped at ${fmtLevel(level)} entries: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+      notes.push(msg);
+      log(msg);
+      result.levels = levels.filter((l) => l < level);
+      break;
     }
-    const idx = result.index.find((i) => i.level === level);
-    log(
-      `scale: at ${label}: ours index ${idx?.loadMs === null || !idx ? `loadMs n/a (field missing; lastRecovery ${idx?.recoveryMs ?? '–'} ms)` : `${idx.loadMs.toFixed(0)} ms from ${idx.source}`}; heap per entry ` +
-        result.memory.filter((m) => m.level === level).map((m) => `${m.variant} ${m.perEntryBytes.toFixed(0)} B`).join(', ') +
-        ` (${elapsed()})`,
-    );
   }
   return result;
 }
