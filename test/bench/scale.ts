@@ -332,23 +332,26 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
         if (have >= level) return 0;
         return !templates.has(v.id) ? level - have : filled(v) ? Math.min(o.burstSize, level - have) : 0;
       };
-      await Promise.all(
-        variants.map(async (v) => {
-          const have = count.get(v.id)!;
-          const seedTo = level - burstOf(v);
-          if (seedTo <= have) return;
-          const page = await tab(v);
-          try {
+      // Tabs first, then one stop of every worker, then the seeding in parallel: a stop while another
+      // origin's tab is navigating would kill the worker answering that navigation.
+      const toSeed = variants.filter((v) => level - burstOf(v) > count.get(v.id)!);
+      const pages: Page[] = [];
+      try {
+        for (const v of toSeed) pages.push(await tab(v));
+        if (pages.length > 0) await stopAllWorkers(pages[0]!);
+        await Promise.all(
+          toSeed.map(async (v, i) => {
+            const have = count.get(v.id)!;
+            const seedTo = level - burstOf(v);
             const s0 = Date.now();
-            await stopAllWorkers(page);
-            await seed(page, v.cacheName!, templates.get(v.id)!, have, seedTo);
+            await seed(pages[i]!, v.cacheName!, templates.get(v.id)!, have, seedTo);
             result.seeding.push({ level, variant: v.name, entries: seedTo - have, ms: Date.now() - s0 });
             count.set(v.id, seedTo);
-          } finally {
-            await page.close();
-          }
-        }),
-      );
+          }),
+        );
+      } finally {
+        for (const p of pages) await p.close().catch(() => {});
+      }
       for (const v of variants) {
         const burst = burstOf(v);
         if (burst === 0) continue;
@@ -359,7 +362,7 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
           const b0 = Date.now();
           const pass = await loadPass(page, v, urls, FILL_CONCURRENCY);
           const loadMs = Date.now() - b0;
-          const stored = await waitStored(page, v.cacheName!, urls, 600_000);
+          const stored = await waitStored(page, v.cacheName!, urls, 180_000);
           const storedMs = Date.now() - b0;
           const failed = pass.samples.filter((s) => !s.ok).length;
           if (stored < burst) notes.push(`${v.id}: only ${stored} of ${burst} entries stored through the worker at ${label}`);
