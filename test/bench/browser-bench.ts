@@ -10,10 +10,12 @@
  *    (except `network`, which revalidates every image by design);
  * 3. rounds (variant order rotated each round): cached hits at c=1, cached hits at c=32 (also
  *    images per second), and misses at c=1 (fresh `?miss=<round>` URLs), each pass in a new tab;
- * 4. scale (worker variants, on separate `<name>@scale` origins): the cache is filled with 100,
- *    then 1,000, then 10,000 tiny distinct images; at each level, per round: hits at c=1 over 100 of
- *    them, and the first cached image after CDP `ServiceWorker.stopAllWorkers` (cold worker);
- * 5. `--profile`: a traced burst of cached hits on `bare` and on a names-kept build of ours.
+ * 4. scale (scale.ts; `bare`, `bare-static`, `workbox`, `ours` on separate `<name>@scale` origins):
+ *    the caches grow to 100, 1,000, 10,000, 100,000 entries (up to `maxEntries`); at each level a
+ *    fill burst, then per round hits at c=1, the first cached image after a worker stop and a cold
+ *    page load; then our index load time and every worker's heap per entry;
+ * 5. memory (memory-burst.ts): 50 distinct ~3 MB misses, worker heap sampled over CDP;
+ * 6. `--profile`: a traced burst of cached hits on `bare` and on a names-kept build of ours.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -23,8 +25,10 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../browser/harness.ts';
 import { buildWorkers, type WorkerBundle } from './bundles.ts';
 import { ensureBenchImages, type BenchImage } from './images.ts';
-import { loadPass, oursStats, openTab, passInNewTab, stopAllWorkers, waitForCacheCount, type PassResult } from './measure.ts';
+import { loadPass, oursStats, openTab, passInNewTab, waitForCacheCount, type PassResult } from './measure.ts';
+import { runMemoryBursts, type MemoryBurst } from './memory-burst.ts';
 import { profileHits, type TraceSummary } from './profile.ts';
+import { runScalePhase, type FillBurst, type ScaleResult } from './scale.ts';
 import { median, percentile, ratio } from './stats.ts';
 import { loadImageStore, startVariant, VARIANT_NAMES, type Variant } from './variants.ts';
 
@@ -38,6 +42,12 @@ export interface BenchOptions {
   profile: boolean;
   /** Artificial latency of every server response (except `/tiny/` fills), ms. @default 20 */
   latencyMs: number;
+  /** The largest entry-count level (levels are 100, 1,000, 10,000, 100,000 up to it, and it). @default 100000 (1000 with `quick`) */
+  maxEntries: number;
+  /** Which phases run: `hits` (warm-up and rounds), `scale` (entry counts), `memory` (50 × 3 MB misses). @default all */
+  phases: ReadonlySet<'hits' | 'scale' | 'memory'>;
+  /** Where Chromium's profile (user-data-dir) goes. @default /dev/shm when it exists, else the OS temp folder */
+  profileRoot: string;
   /** Progress lines. */
   log: (line: string) => void;
 }
@@ -92,6 +102,10 @@ export interface BrowserBenchResult {
     timing: string;
     images: { hitSet: number; hitSetBytes: number; total: number; formats: Record<string, number>; largeBytes: number[]; missPerRound: number };
     scaleLevels: number[];
+    maxEntries: number;
+    phases: string[];
+    /** Chromium's profile folder (tmpfs or disk). */
+    profileRoot: string;
     coldPerRound: number;
     durationSeconds: number;
   };
@@ -99,13 +113,24 @@ export interface BrowserBenchResult {
   verification: Record<string, Verification>;
   sizes: Record<string, { bytes: number; gzipBytes: number }>;
   /**
-   * The cache fills of the entry-count phase (the three origins fill concurrently): `loadMs` until
-   * the page's loads finished, `storedMs` until the worker's cache held every entry.
+   * The fill bursts of the entry-count phase: distinct misses at c=32 through the worker, one variant
+   * at a time, at each level (see scale.ts).
    */
-  fills: Array<{ level: number; variant: string; entries: number; loadMs: number; storedMs: number }>;
+  fills: FillBurst[];
+  /** The entry-count phase's other results (index load, heap per entry, seeding). */
+  scale?: ScaleResult;
+  /** Peak worker heap during 50 distinct ~3 MB misses. */
+  memoryBursts?: MemoryBurst[];
   oursStats?: Record<string, unknown>;
   profile?: TraceSummary[];
   notes: string[];
+}
+
+/** The entry-count levels up to `max`: 100, 1,000, 10,000, 100,000 (those ≤ max), and `max` itself. */
+export function entryLevels(max: number): number[] {
+  const levels = [100, 1000, 10_000, 100_000].filter((l) => l <= max);
+  if (levels[levels.length - 1] !== max && max >= 100) levels.push(max);
+  return levels;
 }
 
 /** The commit and the number of uncommitted files under sw/ and build/ (what `ours` was built from). */
@@ -167,17 +192,16 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
   const store = await loadImageStore(images);
   const small = images.filter((i) => i.kind === 'small').sort((a, b) => a.bytes - b.bytes);
   const large = images.filter((i) => i.kind === 'large');
-  const hitSet: BenchImage[] = quick ? [...spread(small, 98), ...large.slice(0, 2)] : [...small, ...large];
+  const hitSet: BenchImage[] = quick ? [...spread(small, 48), ...large.slice(0, 2)] : [...small, ...large];
   const hitUrls = hitSet.map((i) => `/img/${i.file}`);
   const missSet = spread(small, quick ? 15 : 30);
   const missUrls = (round: number) => missSet.map((i) => `/img/${i.file}?miss=${round}`);
-  const scaleLevels = quick ? [100, 1000] : [100, 1000, 10_000];
+  const scaleLevels = entryLevels(options.maxEntries);
   const coldPerRound = quick ? 2 : 3;
-  const scaleSample = 100;
   const burst = spread(small, 100).map((i) => `/img/${i.file}`);
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'sw-image-cache-bench-'));
-  const profileDir = await mkdtemp(path.join(os.tmpdir(), 'sw-image-cache-bench-profile-'));
+  const profileDir = await mkdtemp(path.join(options.profileRoot, 'sw-image-cache-bench-profile-'));
   const servers: Variant[] = [];
   let context: BrowserContext | undefined;
   let git = { commit: 'unknown', dirtyFiles: 0 };
@@ -195,7 +219,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
     const main: Variant[] = [];
     for (const name of VARIANT_NAMES) main.push(await start(name, name, bundles[name]));
     const scale: Variant[] = [];
-    for (const name of ['bare', 'workbox', 'ours'] as const) scale.push(await start(`${name}@scale`, name, bundles[name]));
+    if (options.phases.has('scale')) for (const name of ['bare', 'bare-static', 'workbox', 'ours'] as const) scale.push(await start(`${name}@scale`, name, bundles[name]));
     const oursProfile = options.profile ? await start('ours-profile', 'ours-profile', bundles['ours-profile']) : undefined;
     for (const v of servers) log(`  ${v.id.padEnd(12)} ${v.origin}`);
 
@@ -222,146 +246,114 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
       }
     };
 
-    // ----- warm-up -------------------------------------------------------------------------------
-    log(`warm-up: every variant loads the ${hitUrls.length} hit images once …`);
-    for (const v of main) {
-      const page = await openTab(context, v);
-      try {
-        await loadPass(page, v, hitUrls, 16);
-        if (v.cacheName) {
-          const n = await waitForCacheCount(page, v.cacheName, hitUrls.length);
-          if (n < hitUrls.length) notes.push(`${v.id}: only ${n} of ${hitUrls.length} images were in its cache after warm-up`);
-        }
-      } finally {
-        await page.close();
-      }
-    }
-    await sleep(1500);
-    for (const v of main) {
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        const pass = await passInNewTab(context, v, hitUrls, 32);
-        const expected = v.name === 'network' ? hitUrls.length : 0;
-        if (pass.serverRequests === expected && pass.samples.every((s) => s.ok)) break;
-        const msg = `${v.id}: verification pass ${attempt}: ${pass.serverRequests} image requests at the server (expected ${expected}), ${pass.samples.filter((s) => !s.ok).length} failed`;
-        log(`  ${msg}`);
-        if (attempt === 3) notes.push(msg);
-        await sleep(1000);
-      }
-    }
     const oursMain = main.find((v) => v.name === 'ours')!;
-    log(`warm-up done (${elapsed()})`);
-
-    // ----- rounds --------------------------------------------------------------------------------
-    for (const c of [1, 32]) {
-      for (const p of [50, 95, 99]) book.define(`hit.c${c}.p${p}`, `cached image p${p}, c=${c}`, 'ms', 'lower', true);
-    }
-    book.define('throughput.c32', 'images per second, c=32', 'img/s', 'higher', false);
-    book.define('miss.c1.p50', 'miss path p50, c=1', 'ms', 'lower', true);
-    book.define('miss.c1.p95', 'miss path p95, c=1', 'ms', 'lower', true);
-    for (let r = 0; r < rounds; r++) {
-      const order = rotate(main, r);
-      for (const v of order) {
-        const pass = await passInNewTab(context, v, hitUrls, 1);
-        tally(v, pass, 'hit');
-        const rts = pass.samples.map((s) => s.rtMs);
-        for (const p of [50, 95, 99]) book.add(`hit.c1.p${p}`, v.name, percentile(rts, p));
-      }
-      for (const v of order) {
-        const pass = await passInNewTab(context, v, hitUrls, 32);
-        tally(v, pass, 'hit');
-        const rts = pass.samples.map((s) => s.rtMs);
-        for (const p of [50, 95, 99]) book.add(`hit.c32.p${p}`, v.name, percentile(rts, p));
-        book.add('throughput.c32', v.name, (pass.samples.length * 1000) / pass.wallMs);
-      }
-      for (const v of order) {
-        const pass = await passInNewTab(context, v, missUrls(r), 1);
-        tally(v, pass, 'miss');
-        const rts = pass.samples.map((s) => s.rtMs);
-        book.add('miss.c1.p50', v.name, percentile(rts, 50));
-        book.add('miss.c1.p95', v.name, percentile(rts, 95));
-      }
-      log(`round ${r + 1}/${rounds} done (${elapsed()})`);
-    }
     let oursStatsAfter: Record<string, unknown> | undefined;
-    {
-      const page = await openTab(context, oursMain);
-      try {
-        oursStatsAfter = await oursStats(page);
-      } catch (e) {
-        notes.push(`ours: stats endpoint failed: ${(e as Error).message}`);
-      } finally {
-        await page.close();
-      }
-    }
-
-    // ----- scale: 100 / 1,000 / 10,000 entries -------------------------------------------------------
-    for (const level of scaleLevels) {
-      book.define(`scale.hit.${level}.p50`, `cached image p50, c=1, ${level.toLocaleString('en-US')} entries`, 'ms', 'lower', true);
-      book.define(`scale.hit.${level}.p99`, `cached image p99, c=1, ${level.toLocaleString('en-US')} entries`, 'ms', 'lower', true);
-      book.define(`cold.${level}`, `first cached image after worker stop, ${level.toLocaleString('en-US')} entries`, 'ms', 'lower', true);
-    }
-    const tiny = (i: number) => `/tiny/${i}.png`;
-    let filled = 0;
-    const fills: BrowserBenchResult['fills'] = [];
-    for (const level of scaleLevels) {
-      // The three origins fill at once (a fill is not a measured figure; this keeps the run short).
-      const fillStarted = Date.now();
-      await Promise.all(
-        scale.map(async (v) => {
-          const page = await openTab(context!, v);
-          try {
-            const t0 = Date.now();
-            for (let from = filled; from < level; from += 2000) {
-              const urls = Array.from({ length: Math.min(2000, level - from) }, (_, k) => tiny(from + k));
-              const pass = await loadPass(page, v, urls, 48);
-              const failed = pass.samples.filter((s) => !s.ok).length;
-              if (failed > 0) notes.push(`${v.id}: ${failed} tiny images failed to load during the fill to ${level}`);
-            }
-            const loadMs = Date.now() - t0;
-            const n = await waitForCacheCount(page, v.cacheName!, level, 600_000);
-            if (n < level) notes.push(`${v.id}: only ${n} of ${level} entries in its cache after the fill`);
-            fills.push({ level, variant: v.name, entries: level - filled, loadMs, storedMs: Date.now() - t0 });
-          } finally {
-            await page.close();
+    if (options.phases.has('hits')) {
+      // ----- warm-up -------------------------------------------------------------------------------
+      log(`warm-up: every variant loads the ${hitUrls.length} hit images once …`);
+      for (const v of main) {
+        const page = await openTab(context, v);
+        try {
+          await loadPass(page, v, hitUrls, 16);
+          if (v.cacheName) {
+            const n = await waitForCacheCount(page, v.cacheName, hitUrls.length);
+            if (n < hitUrls.length) notes.push(`${v.id}: only ${n} of ${hitUrls.length} images were in its cache after warm-up`);
           }
-        }),
-      );
-      await sleep(3000);
-      log(
-        `scale: filled to ${level} entries in ${((Date.now() - fillStarted) / 1000).toFixed(0)} s (` +
-          fills.filter((f) => f.level === level).map((f) => `${f.variant} all stored after ${(f.storedMs / 1000).toFixed(1)} s`).join(', ') +
-          `; ${elapsed()})`,
-      );
-      filled = level;
+        } finally {
+          await page.close();
+        }
+      }
+      await sleep(1500);
+      for (const v of main) {
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const pass = await passInNewTab(context, v, hitUrls, 32);
+          const expected = v.name === 'network' ? hitUrls.length : 0;
+          if (pass.serverRequests === expected && pass.samples.every((s) => s.ok)) break;
+          const msg = `${v.id}: verification pass ${attempt}: ${pass.serverRequests} image requests at the server (expected ${expected}), ${pass.samples.filter((s) => !s.ok).length} failed`;
+          log(`  ${msg}`);
+          if (attempt === 3) notes.push(msg);
+          await sleep(1000);
+        }
+      }
+      log(`warm-up done (${elapsed()})`);
+
+      // ----- rounds --------------------------------------------------------------------------------
+      for (const c of [1, 32]) {
+        for (const p of [50, 95, 99]) book.define(`hit.c${c}.p${p}`, `cached image p${p}, c=${c}`, 'ms', 'lower', true);
+      }
+      book.define('throughput.c32', 'images per second, c=32', 'img/s', 'higher', false);
+      book.define('miss.c1.p50', 'miss path p50, c=1', 'ms', 'lower', true);
+      book.define('miss.c1.p95', 'miss path p95, c=1', 'ms', 'lower', true);
       for (let r = 0; r < rounds; r++) {
-        const order = rotate(scale, r);
-        const sample = Array.from({ length: scaleSample }, (_, k) => tiny(Math.floor(((k + r / rounds) * level) / scaleSample) % level));
+        const order = rotate(main, r);
         for (const v of order) {
-          const pass = await passInNewTab(context, v, sample, 1);
+          const pass = await passInNewTab(context, v, hitUrls, 1);
           tally(v, pass, 'hit');
           const rts = pass.samples.map((s) => s.rtMs);
-          book.add(`scale.hit.${level}.p50`, v.name, percentile(rts, 50));
-          book.add(`scale.hit.${level}.p99`, v.name, percentile(rts, 99));
+          for (const p of [50, 95, 99]) book.add(`hit.c1.p${p}`, v.name, percentile(rts, p));
         }
         for (const v of order) {
-          const page = await openTab(context, v);
-          try {
-            const colds: number[] = [];
-            for (let k = 0; k < coldPerRound; k++) {
-              const stopped = await stopAllWorkers(page);
-              if (!stopped) verification[v.id]!.coldNotStopped++;
-              const j = ((r * coldPerRound + k) * 7919 + 13) % level;
-              const pass = await loadPass(page, v, [tiny(j)], 1);
-              tally(v, pass, 'hit');
-              colds.push(pass.samples[0]!.rtMs);
-            }
-            book.add(`cold.${level}`, v.name, median(colds));
-          } finally {
-            await page.close();
-          }
+          const pass = await passInNewTab(context, v, hitUrls, 32);
+          tally(v, pass, 'hit');
+          const rts = pass.samples.map((s) => s.rtMs);
+          for (const p of [50, 95, 99]) book.add(`hit.c32.p${p}`, v.name, percentile(rts, p));
+          book.add('throughput.c32', v.name, (pass.samples.length * 1000) / pass.wallMs);
+        }
+        for (const v of order) {
+          const pass = await passInNewTab(context, v, missUrls(r), 1);
+          tally(v, pass, 'miss');
+          const rts = pass.samples.map((s) => s.rtMs);
+          book.add('miss.c1.p50', v.name, percentile(rts, 50));
+          book.add('miss.c1.p95', v.name, percentile(rts, 95));
+        }
+        log(`round ${r + 1}/${rounds} done (${elapsed()})`);
+      }
+      {
+        const page = await openTab(context, oursMain);
+        try {
+          oursStatsAfter = await oursStats(page);
+        } catch (e) {
+          notes.push(`ours: stats endpoint failed: ${(e as Error).message}`);
+        } finally {
+          await page.close();
         }
       }
-      log(`scale: measured at ${level} entries (${elapsed()})`);
+    }
+
+    // ----- scale: 100 / 1,000 / 10,000 / 100,000 entries (scale.ts) -----------------------------------
+    let scaleResult: ScaleResult | undefined;
+    if (options.phases.has('scale')) {
+      scaleResult = await runScalePhase({
+        context,
+        browser,
+        variants: scale,
+        levels: scaleLevels,
+        rounds: quick ? 1 : Math.min(rounds, 3),
+        coldPerRound,
+        galleryFiles: spread(small, 30).map((i) => i.file),
+        burstSize: quick ? 200 : 1000,
+        book,
+        onPass: (v, pass, kind) => tally(v, pass, kind),
+        onColdNotStopped: (v) => void verification[v.id]!.coldNotStopped++,
+        log,
+        notes,
+      });
+    }
+
+    // ----- memory: 50 distinct ~3 MB misses --------------------------------------------------------
+    let memoryBursts: MemoryBurst[] | undefined;
+    if (options.phases.has('memory')) {
+      log(`memory: ${quick ? 10 : 50} distinct ~3 MB misses on bare, workbox and ours, worker heap sampled over CDP …`);
+      memoryBursts = await runMemoryBursts(
+        browser,
+        context,
+        main.filter((v) => v.name === 'bare' || v.name === 'workbox' || v.name === 'ours'),
+        large.map((i) => ({ file: i.file, bytes: i.bytes })),
+        quick ? 10 : 50,
+      );
+      for (const m of memoryBursts) {
+        log(`  ${m.variant}: heap peak ${(m.peakBytes / 1048576).toFixed(1)} MiB (base ${(m.baseBytes / 1048576).toFixed(1)} MiB, ${m.samples} samples)` + (m.variant === 'ours' ? `, peakPendingBytes ${m.peakPendingBytes ?? 'n/a'}, busy bypasses ${m.busyBypasses ?? 'n/a'}` : ''));
+      }
     }
 
     // ----- profile ----------------------------------------------------------------------------------
@@ -385,9 +377,9 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
     }
 
     const sizes: BrowserBenchResult['sizes'] = {};
-    for (const name of ['bare', 'workbox', 'ours'] as const) sizes[name] = { bytes: bundles[name]!.bytes, gzipBytes: bundles[name]!.gzipBytes };
+    for (const name of ['bare', 'bare-static', 'workbox', 'ours'] as const) sizes[name] = { bytes: bundles[name]!.bytes, gzipBytes: bundles[name]!.gzipBytes };
     book.define('size.gzip', 'worker script, gzipped', 'bytes', 'lower', false);
-    for (const name of ['bare', 'workbox', 'ours'] as const) book.add('size.gzip', name, sizes[name]!.gzipBytes);
+    for (const name of ['bare', 'bare-static', 'workbox', 'ours'] as const) book.add('size.gzip', name, sizes[name]!.gzipBytes);
 
     const formats: Record<string, number> = {};
     for (const i of hitSet) formats[i.format] = (formats[i.format] ?? 0) + 1;
@@ -413,14 +405,19 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
           largeBytes: hitSet.filter((i) => i.kind === 'large').map((i) => i.bytes),
           missPerRound: missSet.length,
         },
-        scaleLevels,
+        scaleLevels: scaleResult?.levels ?? [],
+        maxEntries: options.maxEntries,
+        phases: [...options.phases],
+        profileRoot: options.profileRoot,
         coldPerRound,
         durationSeconds: Math.round((Date.now() - started) / 1000),
       },
       figures: book.finish(),
       verification,
       sizes,
-      fills,
+      fills: scaleResult?.fills ?? [],
+      scale: scaleResult,
+      memoryBursts,
       oursStats: oursStatsAfter,
       profile,
       notes,

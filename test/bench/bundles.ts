@@ -1,6 +1,6 @@
 /**
  * Builds every benchmarked worker into a temp folder, at bench time:
- * - `bare` and `workbox` (`test/bench/workers/*.ts`) with esbuild, production-style
+ * - `bare`, `bare-static` and `workbox` (`test/bench/workers/*.ts`) with esbuild, production-style
  *   (`process.env.NODE_ENV` = "production", minified), as an IIFE like ours;
  * - `ours` with the project's own `build()` (`dist`-style `sw.js`, config inlined);
  * - optionally `ours` again unminified with names kept (same code, same config) for `--profile`, so a
@@ -19,7 +19,7 @@ import { resolveConfig } from '../../sw/config.ts';
 import { MANIFEST_PLACEHOLDER, STANDALONE_PLACEHOLDER, type StandaloneInjection } from '../../sw/standalone.ts';
 
 /** Names of the worker variants. */
-export type WorkerName = 'bare' | 'workbox' | 'ours' | 'ours-mem';
+export type WorkerName = 'bare' | 'bare-static' | 'workbox' | 'ours' | 'ours-mem';
 
 /** A built worker: the folder to serve at `/` (holding `sw.js`) and its sizes. */
 export interface WorkerBundle {
@@ -72,7 +72,7 @@ async function sizes(file: string): Promise<{ bytes: number; gzipBytes: number }
 export async function buildWorkers(tmpDir: string, options: { profile?: boolean } = {}): Promise<Record<string, WorkerBundle>> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const out: Record<string, WorkerBundle> = {};
-  for (const name of ['bare', 'workbox'] as const) {
+  for (const name of ['bare', 'bare-static', 'workbox'] as const) {
     const dir = path.join(tmpDir, name);
     await mkdir(dir, { recursive: true });
     const outfile = path.join(dir, 'sw.js');

@@ -6,78 +6,165 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowserBenchResult, Figure } from './browser-bench.ts';
-import { VARIANT_NAMES } from './variants.ts';
+import { COLUMN_NAMES, VARIANT_NAMES } from './variants.ts';
 
-/** One target of the issue, judged on medians of the same run. */
+/** One target of issue 13 or 16, judged on medians of the same run. */
 export interface Target {
   id: string;
+  /** Which issue states it: `13`, `16`, or `13, 16`. */
+  issue: string;
   description: string;
-  /** The measured value (a ratio to bare, a size, or a count). */
+  /** The measured value (a ratio to bare, ms, bytes, …); `NaN` when not measured. */
   value: number;
   limit: number;
-  comparison: '<=' | '>=';
-  pass: boolean;
+  comparison: '<=' | '>=' | 'stated';
+  /** `null`: not measurable in this run (e.g. a field the worker does not report yet). */
+  pass: boolean | null;
+  valueText: string;
+  limitText: string;
   detail: string;
 }
 
 const KIB = 1024;
-/** "our sw.js ≤ 15 KB gzipped", read as 15 KiB. */
-export const SIZE_LIMIT_BYTES = 15 * KIB;
+/** Issue 13: `sw.js` ≤ 12 KiB gzipped. */
+export const SIZE_LIMIT_BYTES = 12 * KIB;
+/** Issue 13: the index fully loaded within 250 ms at 100,000 entries. */
+export const INDEX_LOAD_LIMIT_MS = 250;
+/** Issue 13: at most 200 B of worker memory per entry. */
+export const BYTES_PER_ENTRY_LIMIT = 200;
 
 function fig(result: BrowserBenchResult, id: string): Figure | undefined {
   return result.figures.find((f) => f.id === id);
 }
 
-/** Evaluates the issue's targets against the run's medians. */
+const n0 = (x: number) => x.toLocaleString('en-US');
+
+/** Evaluates every target of issues 13 and 16 against the run's medians. */
 export function evaluateTargets(result: BrowserBenchResult): Target[] {
   const targets: Target[] = [];
-  const ratioTarget = (id: string, figureId: string, limit: number, comparison: '<=' | '>=', description: string) => {
+  const cmp = (value: number, limit: number, comparison: '<=' | '>=') => Number.isFinite(value) && (comparison === '<=' ? value <= limit : value >= limit);
+  const ratioTarget = (issue: string, id: string, figureId: string, limit: number, comparison: '<=' | '>=', description: string, variant = 'ours') => {
     const f = fig(result, figureId);
-    const value = f?.ratioToBare.ours ?? NaN;
-    const pass = Number.isFinite(value) && (comparison === '<=' ? value <= limit : value >= limit);
-    const detail = f ? `ours ${fmt(f.median.ours!, f.unit)} vs bare ${fmt(f.median.bare!, f.unit)} ${unitLabel(f.unit)}` : 'not measured';
-    targets.push({ id, description, value, limit, comparison, pass, detail });
+    const value = f?.ratioToBare[variant] ?? NaN;
+    const detail = f && f.median[variant] !== undefined ? `${variant} ${fmt(f.median[variant], f.unit)} vs bare ${fmt(f.median.bare, f.unit)} ${f.unit}` : 'not measured in this run';
+    targets.push({ id, issue, description, value, limit, comparison, pass: f ? cmp(value, limit, comparison) : null, valueText: Number.isFinite(value) ? `${value.toFixed(2)}×` : '–', limitText: `${comparison} ${limit.toFixed(2)}×`, detail });
   };
-  ratioTarget('hit.c1.p50', 'hit.c1.p50', 1.1, '<=', 'cached-image p50 at c=1, ratio to bare ≤ 1.10');
-  ratioTarget('hit.c1.p99', 'hit.c1.p99', 1.25, '<=', 'cached-image p99 at c=1, ratio to bare ≤ 1.25');
-  ratioTarget('hit.c32.p50', 'hit.c32.p50', 1.1, '<=', 'cached-image p50 at c=32, ratio to bare ≤ 1.10');
-  ratioTarget('hit.c32.p99', 'hit.c32.p99', 1.25, '<=', 'cached-image p99 at c=32, ratio to bare ≤ 1.25');
-  ratioTarget('throughput.c32', 'throughput.c32', 0.9, '>=', 'images per second at c=32, ratio to bare ≥ 0.9');
-  ratioTarget('miss.c1.p50', 'miss.c1.p50', 1.15, '<=', 'miss path p50, ratio to bare ≤ 1.15');
-  ratioTarget('cold.10000', 'cold.10000', 1.5, '<=', 'first cached image after a worker stop, 10,000 entries, ratio to bare ≤ 1.5');
+  const levels = result.meta.scaleLevels;
+  // ----- issue 13: hits (and issue 16: warm hits stay ≤ 1.10×) -----
+  ratioTarget('13, 16', 'hit.c1.p50', 'hit.c1.p50', 1.1, '<=', 'hits: cached-image p50 at c=1 (hit set), ≤ 1.10× bare');
+  ratioTarget('13', 'hit.c1.p99', 'hit.c1.p99', 1.25, '<=', 'hits: cached-image p99 at c=1 (hit set), ≤ 1.25× bare');
+  ratioTarget('13, 16', 'hit.c32.p50', 'hit.c32.p50', 1.1, '<=', 'hits: cached-image p50 at c=32 (hit set), ≤ 1.10× bare');
+  ratioTarget('13', 'hit.c32.p99', 'hit.c32.p99', 1.25, '<=', 'hits: cached-image p99 at c=32 (hit set), ≤ 1.25× bare');
+  for (const l of levels) {
+    ratioTarget('13, 16', `scale.hit.${l}.p50`, `scale.hit.${l}.p50`, 1.1, '<=', `hits: cached-image p50 at ${n0(l)} entries, ≤ 1.10× bare`);
+    ratioTarget('13', `scale.hit.${l}.p99`, `scale.hit.${l}.p99`, 1.25, '<=', `hits: cached-image p99 at ${n0(l)} entries, ≤ 1.25× bare`);
+  }
+  // ----- issue 13: wake -----
+  for (const l of levels) {
+    ratioTarget('13', `cold.${l}`, `cold.${l}`, 1.5, '<=', `wake: first hit after a worker stop at ${n0(l)} entries, ≤ 1.5× bare`);
+    const f = fig(result, `cold.${l}`);
+    const o = f?.median.ours ?? NaN;
+    const w = f?.median.workbox ?? NaN;
+    const value = o / w;
+    targets.push({
+      id: `cold.${l}.vs-workbox`, issue: '13', description: `wake: first hit after a worker stop at ${n0(l)} entries, ahead of Workbox`,
+      value, limit: 1, comparison: '<=', pass: f ? o < w : null, valueText: Number.isFinite(value) ? `${value.toFixed(2)}× workbox` : '–', limitText: '< 1.00× workbox',
+      detail: f ? `ours ${fmt(o, 'ms')} vs workbox ${fmt(w, 'ms')} ms` : 'not measured in this run',
+    });
+  }
+  {
+    const idx = result.scale?.index ?? [];
+    const last = idx[idx.length - 1];
+    const at = last?.level ?? NaN;
+    const value = last?.loadMs ?? NaN;
+    const missing = last !== undefined && last.loadMs === null;
+    targets.push({
+      id: 'index.loadMs', issue: '13',
+      description: `wake: index fully loaded ≤ 250 ms at 100,000 entries${last && at !== 100_000 ? ` (this run: at ${n0(at)}, its largest level)` : ''}`,
+      value, limit: INDEX_LOAD_LIMIT_MS, comparison: '<=',
+      pass: !last || missing ? null : at < 100_000 ? null : cmp(value, INDEX_LOAD_LIMIT_MS, '<='),
+      valueText: missing ? 'n/a (field missing)' : Number.isFinite(value) ? `${value.toFixed(0)} ms` : '–',
+      limitText: '≤ 250 ms',
+      detail: last
+        ? `health index ${missing ? 'field missing' : `source ${last.source}, ${last.entries ?? '?'} entries`}; lastRecovery.durationMs ${last.recoveryMs ?? '–'} ms; ` +
+          idx.map((i) => `${n0(i.level)}: ${i.loadMs === null ? 'n/a' : `${i.loadMs.toFixed(0)} ms (${i.source})`}`).join(', ')
+        : 'not measured in this run',
+    });
+  }
+  {
+    const mem = (result.scale?.memory ?? []).filter((m) => m.variant === 'ours');
+    const last = mem[mem.length - 1];
+    const value = last?.perEntryBytes ?? NaN;
+    targets.push({
+      id: 'memory.perEntry', issue: '13',
+      description: `wake: worker memory per entry ≤ 200 B (JS heap after GC minus the empty-cache heap, at the largest level${last ? `, ${n0(last.level)}` : ''})`,
+      value, limit: BYTES_PER_ENTRY_LIMIT, comparison: '<=', pass: last ? cmp(value, BYTES_PER_ENTRY_LIMIT, '<=') : null,
+      valueText: Number.isFinite(value) ? `${value.toFixed(0)} B` : '–', limitText: '≤ 200 B',
+      detail: last
+        ? `ours heap ${(last.heapBytes / 1048576).toFixed(1)} MiB − ${(last.baselineBytes / 1048576).toFixed(1)} MiB over ${n0(last.entries)} entries; per level: ` + mem.map((m) => `${n0(m.level)}: ${m.perEntryBytes.toFixed(0)} B`).join(', ')
+        : 'not measured in this run',
+    });
+  }
+  // ----- issue 13: fills -----
+  for (const l of levels) {
+    const b = result.fills.find((f) => f.level === l && f.variant === 'bare');
+    const o = result.fills.find((f) => f.level === l && f.variant === 'ours');
+    const value = o && b ? o.perSecond / b.perSecond : NaN;
+    targets.push({
+      id: `fills.${l}`, issue: '13', description: `fills: distinct misses stored per second at c=32, growing to ${n0(l)} entries, ≥ 0.9× bare`,
+      value, limit: 0.9, comparison: '>=', pass: o && b ? cmp(value, 0.9, '>=') : null, valueText: Number.isFinite(value) ? `${value.toFixed(2)}×` : '–', limitText: '≥ 0.90×',
+      detail: o && b ? `ours ${o.perSecond.toFixed(0)}/s vs bare ${b.perSecond.toFixed(0)}/s (${o.entries} misses each)` : 'not measured in this run',
+    });
+  }
+  ratioTarget('13', 'throughput.c32', 'throughput.c32', 0.9, '>=', 'cached images per second at c=32 (hit set), ≥ 0.9× bare');
+  ratioTarget('13', 'miss.c1.p50', 'miss.c1.p50', 1.15, '<=', 'miss path p50 at c=1, ≤ 1.15× bare');
+  // ----- issue 13: memory (stated) -----
+  {
+    const m = result.memoryBursts?.find((x) => x.variant === 'ours');
+    const bare = result.memoryBursts?.find((x) => x.variant === 'bare');
+    const mib = (x: number) => `${(x / 1048576).toFixed(1)} MiB`;
+    targets.push({
+      id: 'memory.burst', issue: '13', description: `memory: peak worker memory during ${m?.misses ?? 50} distinct ~3 MB misses (stated)`,
+      value: m?.peakBytes ?? NaN, limit: NaN, comparison: 'stated', pass: m ? Number.isFinite(m.peakBytes) : null,
+      valueText: m ? `${mib(m.peakBytes)} heap` : '–', limitText: 'stated',
+      detail: m
+        ? `ours JS heap peak ${mib(m.peakBytes)} (base ${mib(m.baseBytes)}; bare ${bare ? mib(bare.peakBytes) : '–'}); stats.peakPendingBytes ${m.peakPendingBytes === null ? 'n/a (field missing)' : mib(m.peakPendingBytes)}; ${m.busyBypasses ?? '–'} served but not stored (busy) of ${m.misses}`
+        : 'not measured in this run',
+    });
+  }
+  // ----- issue 13: size -----
   const size = result.sizes.ours?.gzipBytes ?? NaN;
   targets.push({
-    id: 'size.gzip',
-    description: 'our sw.js ≤ 15 KB gzipped (15 KiB = 15,360 bytes)',
-    value: size,
-    limit: SIZE_LIMIT_BYTES,
-    comparison: '<=',
-    pass: size <= SIZE_LIMIT_BYTES,
-    detail: `${size} bytes gzipped (${(size / KIB).toFixed(1)} KiB; ${result.sizes.ours?.bytes} bytes raw)`,
+    id: 'size.gzip', issue: '13', description: 'size: our sw.js ≤ 12 KiB gzipped (12,288 bytes)',
+    value: size, limit: SIZE_LIMIT_BYTES, comparison: '<=', pass: size <= SIZE_LIMIT_BYTES,
+    valueText: `${(size / KIB).toFixed(1)} KiB`, limitText: '≤ 12 KiB',
+    detail: `${size} bytes gzipped (${result.sizes.ours?.bytes} bytes raw)`,
   });
+  // ----- issue 16 -----
+  for (const l of levels) ratioTarget('16', `cold16.${l}`, `cold.${l}`, 0.6, '<=', `first cached image after a worker stop at ${n0(l)} entries, ≤ 0.6× bare`);
+  for (const l of levels) ratioTarget('16', `coldpage.${l}`, `coldpage.${l}`, 0.8, '<=', `cold page load (worker stopped, 30 images, last onload) at ${n0(l)} entries, ≤ 0.8× bare`);
+  // ----- ahead of Workbox (existing figure) -----
   const latency = result.figures.filter((f) => f.latency && f.median.ours !== undefined && f.median.workbox !== undefined);
   const behind = latency.filter((f) => !(f.median.ours! < f.median.workbox!));
   targets.push({
-    id: 'ahead-of-workbox',
+    id: 'ahead-of-workbox', issue: '13',
     description: 'ahead of Workbox on every latency figure (ours median < workbox median)',
-    value: latency.length - behind.length,
-    limit: latency.length,
-    comparison: '>=',
-    pass: latency.length > 0 && behind.length === 0,
+    value: latency.length - behind.length, limit: latency.length, comparison: '>=', pass: latency.length > 0 ? behind.length === 0 : null,
+    valueText: `${latency.length - behind.length}/${latency.length}`, limitText: 'all',
     detail:
       behind.length === 0
         ? `ahead on all ${latency.length}`
-        : `ahead on ${latency.length - behind.length} of ${latency.length}; behind on: ` +
-          behind.map((f) => `${f.label} (${fmt(f.median.ours!, f.unit)} vs ${fmt(f.median.workbox!, f.unit)} ms, ×${(f.median.ours! / f.median.workbox!).toFixed(2)})`).join('; '),
+        : `behind on: ` + behind.map((f) => `${f.label} (${fmt(f.median.ours!, f.unit)} vs ${fmt(f.median.workbox!, f.unit)} ms)`).join('; '),
   });
   return targets;
 }
 
-// ----- formatting ---------------------------------------------------------------------------------
-
-function unitLabel(unit: Figure['unit']): string {
-  return unit === 'bytes' ? 'bytes' : unit;
+/** `PASS`, `MISS` or `n/a`. */
+export function verdict(t: Target): string {
+  return t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS';
 }
+
+// ----- formatting ---------------------------------------------------------------------------------
 
 /** A value in its unit, with sensible precision. */
 export function fmt(x: number | undefined, unit: Figure['unit']): string {
@@ -97,21 +184,9 @@ function figureTitle(f: Figure): string {
   return `${f.label} (${f.unit === 'bytes' ? 'gzip' : f.unit})`;
 }
 
-function targetValue(t: Target): string {
-  if (t.id === 'size.gzip') return `${(t.value / KIB).toFixed(1)} KiB`;
-  if (t.id === 'ahead-of-workbox') return `${t.value}/${t.limit}`;
-  return Number.isFinite(t.value) ? t.value.toFixed(2) : '–';
-}
-
-function targetLimit(t: Target): string {
-  if (t.id === 'size.gzip') return `${t.comparison} 15 KiB`;
-  if (t.id === 'ahead-of-workbox') return `all`;
-  return `${t.comparison} ${t.limit.toFixed(2)}`;
-}
-
 /** The plain-text report printed to stdout. */
 export function formatText(result: BrowserBenchResult, targets: Target[]): string {
-  const cols = VARIANT_NAMES;
+  const cols = COLUMN_NAMES;
   const w0 = Math.max(...result.figures.map((f) => figureTitle(f).length), 10) + 2;
   const w = 17;
   const lines: string[] = [];
@@ -138,7 +213,7 @@ export function formatText(result: BrowserBenchResult, targets: Target[]): strin
   }
   lines.push('');
   lines.push('targets (ours, medians of this run):');
-  for (const t of targets) lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.description}: ${targetValue(t)} (${targetLimit(t)}) – ${t.detail}`);
+  for (const t of targets) lines.push(`  ${verdict(t)}  [${t.issue}] ${t.description}: ${t.valueText} (${t.limitText}) – ${t.detail}`);
   lines.push('');
   lines.push('verification (hit passes must not reach the server; network revalidates each image):');
   for (const [id, v] of Object.entries(result.verification)) {
@@ -148,25 +223,16 @@ export function formatText(result: BrowserBenchResult, targets: Target[]): strin
         (v.coldNotStopped ? `, cold starts not confirmed stopped ${v.coldNotStopped}` : ''),
     );
   }
-  if (result.fills.length > 0) {
-    lines.push('');
-    lines.push('cache fills of the entry-count phase (the three origins fill concurrently; time until every entry was stored):');
-    for (const level of [...new Set(result.fills.map((f) => f.level))]) {
-      const row = result.fills.filter((f) => f.level === level);
-      lines.push(
-        `  to ${String(level).padStart(6)}: ` +
-          row.map((f) => `${f.variant} ${f.entries} in ${(f.storedMs / 1000).toFixed(1)} s (${((f.entries * 1000) / f.storedMs).toFixed(0)}/s)`).join(', '),
-      );
-    }
-  }
+  lines.push('');
+  lines.push(...perSizeLines(result, 'text'));
   for (const n of result.notes) lines.push(`  note: ${n}`);
   return lines.join('\n');
 }
 
 /** The markdown tables (results, targets, verification, machine). */
-export function formatMarkdown(result: BrowserBenchResult, targets: Target[], replay?: Record<string, unknown>): string {
+export function formatMarkdown(result: BrowserBenchResult, targets: Target[], replay?: Record<string, unknown>, transcode?: Record<string, unknown>): string {
   const m = result.meta;
-  const cols = VARIANT_NAMES;
+  const cols = COLUMN_NAMES;
   const out: string[] = [];
   out.push(`<!-- generated by \`npm run bench\`; do not edit by hand -->`);
   out.push(`# Benchmark results`);
@@ -201,9 +267,9 @@ export function formatMarkdown(result: BrowserBenchResult, targets: Target[], re
   out.push('');
   out.push(`## Targets`);
   out.push('');
-  out.push(`| | target | value | limit | detail |`);
-  out.push(`|---|---|--:|--:|---|`);
-  for (const t of targets) out.push(`| ${t.pass ? '**PASS**' : '**MISS**'} | ${t.description} | ${targetValue(t)} | ${targetLimit(t)} | ${t.detail} |`);
+  out.push(`| | issue | target | value | limit | detail |`);
+  out.push(`|---|---|---|--:|--:|---|`);
+  for (const t of targets) out.push(`| **${verdict(t).trim()}** | ${t.issue} | ${t.description} | ${t.valueText} | ${t.limitText} | ${t.detail} |`);
   out.push('');
   out.push(`## Verification`);
   out.push('');
@@ -216,22 +282,8 @@ export function formatMarkdown(result: BrowserBenchResult, targets: Target[], re
     out.push('');
     for (const n of result.notes) out.push(`- ${n}`);
   }
-  if (result.fills.length > 0) {
-    out.push('');
-    out.push(`## Cache fills (entry-count phase; the three origins fill concurrently)`);
-    out.push('');
-    const names = ['bare', 'workbox', 'ours'].filter((n) => result.fills.some((f) => f.variant === n));
-    out.push(`| fill | ${names.join(' | ')} |`);
-    out.push(`|---|${names.map(() => '--:').join('|')}|`);
-    for (const level of [...new Set(result.fills.map((f) => f.level))]) {
-      const cells = names.map((n) => {
-        const f = result.fills.find((x) => x.level === level && x.variant === n);
-        return f ? `${(f.storedMs / 1000).toFixed(1)} s (${((f.entries * 1000) / f.storedMs).toFixed(0)}/s)` : '';
-      });
-      const added = result.fills.find((x) => x.level === level)?.entries ?? 0;
-      out.push(`| to ${level.toLocaleString('en-US')} entries (+${added.toLocaleString('en-US')}) | ${cells.join(' | ')} |`);
-    }
-  }
+  out.push('');
+  out.push(...perSizeLines(result, 'md'));
   if (result.profile) {
     out.push('');
     out.push(`## Profile of the hit path (\`--profile\`)`);
@@ -270,8 +322,126 @@ export function formatMarkdown(result: BrowserBenchResult, targets: Target[], re
         `${typeof replay.ratio === 'number' ? replay.ratio.toFixed(2) : '–'} |`,
     );
   }
+  if (transcode) {
+    out.push('');
+    out.push(`## Transcode (\`test/bench/transcode.ts\`)`);
+    out.push('');
+    out.push(...genericMarkdown(transcode));
+  }
   out.push('');
   return out.join('\n');
+}
+
+/** A cell: numbers with sensible precision, objects as compact JSON. */
+function cell(x: unknown): string {
+  if (typeof x === 'number') return Number.isInteger(x) ? x.toLocaleString('en-US') : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3);
+  if (x === null || x === undefined) return '–';
+  if (typeof x === 'object') return `\`${JSON.stringify(x)}\``;
+  return String(x).replace(/\|/g, '\\|');
+}
+
+/** Renders any result object: arrays of objects as tables, objects of scalars as key/value tables, scalars as lines. */
+export function genericMarkdown(obj: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const scalars = Object.entries(obj).filter(([, v]) => v === null || typeof v !== 'object');
+  if (scalars.length > 0) {
+    out.push(`| key | value |`, `|---|--:|`);
+    for (const [k, v] of scalars) out.push(`| ${k} | ${cell(v)} |`);
+    out.push('');
+  }
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === null || typeof v !== 'object') continue;
+    out.push(`**${k}**`, '');
+    const rows = Array.isArray(v) ? v : Object.entries(v as Record<string, unknown>).map(([key, val]) => (val && typeof val === 'object' && !Array.isArray(val) ? { key, ...(val as object) } : { key, value: val }));
+    if (rows.length > 0 && rows.every((r) => r && typeof r === 'object' && !Array.isArray(r))) {
+      const cols = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
+      out.push(`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
+      for (const r of rows) out.push(`| ${cols.map((c) => cell((r as Record<string, unknown>)[c])).join(' | ')} |`);
+    } else out.push(cell(v));
+    out.push('');
+  }
+  return out;
+}
+
+/** The per-size table, the fills and the memory figures, as markdown (`md`) or plain text. */
+export function perSizeLines(result: BrowserBenchResult, as: 'md' | 'text'): string[] {
+  const out: string[] = [];
+  const levels = result.meta.scaleLevels;
+  const row = (cells: string[]) => (as === 'md' ? `| ${cells.join(' | ')} |` : cells.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(16))).join(' '));
+  const rf = (id: string, v: string) => {
+    const f = fig(result, id);
+    const x = f?.median[v];
+    if (x === undefined) return '';
+    return v === 'bare' ? fmt(x, 'ms') : `${fmt(x, 'ms')} (${(f!.ratioToBare[v] ?? NaN).toFixed(2)})`;
+  };
+  if (levels.length > 0) {
+    out.push(as === 'md' ? '## Per entry count (ms; in parentheses the ratio to bare)' : 'per entry count (ms; in parentheses the ratio to bare):');
+    out.push('');
+    const head = ['entries', 'hit p50 bare', 'hit p50 ours', 'hit p99 ours', 'wake bare', 'wake bare-static', 'wake workbox', 'wake ours', 'cold page bare', 'cold page b-static', 'cold page workbox', 'cold page ours', 'index load ours', 'heap/entry ours', 'heap/entry bare', 'fills ours/bare'];
+    out.push(row(head));
+    if (as === 'md') out.push(`|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`);
+    for (const l of levels) {
+      const idx = result.scale?.index.find((i) => i.level === l);
+      const mem = (v: string) => result.scale?.memory.find((m) => m.level === l && m.variant === v);
+      const fo = result.fills.find((f) => f.level === l && f.variant === 'ours');
+      const fb = result.fills.find((f) => f.level === l && f.variant === 'bare');
+      out.push(
+        row([
+          l.toLocaleString('en-US'),
+          rf(`scale.hit.${l}.p50`, 'bare'),
+          rf(`scale.hit.${l}.p50`, 'ours'),
+          rf(`scale.hit.${l}.p99`, 'ours'),
+          rf(`cold.${l}`, 'bare'),
+          rf(`cold.${l}`, 'bare-static'),
+          rf(`cold.${l}`, 'workbox'),
+          rf(`cold.${l}`, 'ours'),
+          rf(`coldpage.${l}`, 'bare'),
+          rf(`coldpage.${l}`, 'bare-static'),
+          rf(`coldpage.${l}`, 'workbox'),
+          rf(`coldpage.${l}`, 'ours'),
+          !idx ? '' : idx.loadMs === null ? `n/a (${idx.recoveryMs ?? '–'} ms recovery)` : `${idx.loadMs.toFixed(0)} ms ${idx.source}`,
+          mem('ours') ? `${mem('ours')!.perEntryBytes.toFixed(0)} B` : '',
+          mem('bare') ? `${mem('bare')!.perEntryBytes.toFixed(0)} B` : '',
+          fo && fb ? `${fo.perSecond.toFixed(0)}/${fb.perSecond.toFixed(0)}/s` : '',
+        ]),
+      );
+    }
+    out.push('');
+  }
+  if (result.fills.length > 0) {
+    out.push(as === 'md' ? '## Fills (distinct misses at c=32 through the worker, one variant at a time)' : 'fills (distinct misses at c=32 through the worker, one variant at a time; stored per second):');
+    out.push('');
+    const names = ['bare', 'workbox', 'ours'];
+    out.push(row(['growing to', ...names, 'ours / bare']));
+    if (as === 'md') out.push(`|---|${names.map(() => '--:').join('|')}|--:|`);
+    for (const l of levels) {
+      const cells = names.map((n) => {
+        const f = result.fills.find((x) => x.level === l && x.variant === n);
+        return f ? `${f.perSecond.toFixed(0)}/s (${f.entries} in ${(f.storedMs / 1000).toFixed(1)} s)` : '';
+      });
+      const o = result.fills.find((x) => x.level === l && x.variant === 'ours');
+      const b = result.fills.find((x) => x.level === l && x.variant === 'bare');
+      out.push(row([l.toLocaleString('en-US'), ...cells, o && b ? (o.perSecond / b.perSecond).toFixed(2) : '']));
+    }
+    const seeds = result.scale?.seeding ?? [];
+    if (seeds.length > 0) {
+      out.push('');
+      out.push(`Seeded directly (not through the worker): ${seeds.map((x) => `${x.variant} ${x.entries.toLocaleString('en-US')} at ${x.level.toLocaleString('en-US')} in ${(x.ms / 1000).toFixed(0)} s`).join(', ')}.`);
+    }
+    out.push('');
+  }
+  if (result.memoryBursts && result.memoryBursts.length > 0) {
+    out.push(as === 'md' ? `## Memory during ${result.memoryBursts[0]!.misses} distinct ~3 MB misses` : `memory during ${result.memoryBursts[0]!.misses} distinct ~3 MB misses (worker JS heap + backing stores over CDP):`);
+    out.push('');
+    const mib = (x: number | null) => (x === null ? 'n/a (field missing)' : Number.isFinite(x) ? `${(x / 1048576).toFixed(1)} MiB` : '–');
+    out.push(row(['variant', 'heap base', 'heap peak', 'peak − base', 'peakPendingBytes', 'busy bypasses', 'bodies', 'wall']));
+    if (as === 'md') out.push(`|---|--:|--:|--:|--:|--:|--:|--:|`);
+    for (const m of result.memoryBursts) {
+      out.push(row([m.variant, mib(m.baseBytes), mib(m.peakBytes), mib(m.peakBytes - m.baseBytes), m.variant === 'ours' ? mib(m.peakPendingBytes) : '', m.busyBypasses === null ? '' : String(m.busyBypasses), mib(m.bodyBytes), `${(m.wallMs / 1000).toFixed(1)} s`]));
+    }
+    out.push('');
+  }
+  return out;
 }
 
 // ----- SVG -----------------------------------------------------------------------------------------
@@ -354,11 +524,11 @@ export function formatSvg(result: BrowserBenchResult): string {
 }
 
 /** Writes results.json, results.md and results.svg into `dir` (with the replay speed result, when given). */
-export async function writeReports(dir: string, result: BrowserBenchResult, targets: Target[], replay?: Record<string, unknown>): Promise<string[]> {
+export async function writeReports(dir: string, result: BrowserBenchResult, targets: Target[], replay?: Record<string, unknown>, transcode?: Record<string, unknown>): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files = {
-    'results.json': JSON.stringify({ ...result, targets, replay }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n',
-    'results.md': formatMarkdown(result, targets, replay),
+    'results.json': JSON.stringify({ ...result, targets, replay, transcode }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n',
+    'results.md': formatMarkdown(result, targets, replay, transcode),
     'results.svg': formatSvg(result),
   };
   const written: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rounds N] [--quick] [--profile] [--latency MS] [--out DIR] [--no-replay] [--no-browser]`
+ * `npm run bench [-- --rounds N] [--quick] [--max-entries N] [--phases LIST] [--tmpfs] [--profile] [--latency MS] [--out DIR] [--no-replay] [--no-transcode] [--no-browser]`
  *
  * 1. The browser benchmark (browser-bench.ts): network, HTTP cache, a bare cache-first worker (the
  *    floor), Workbox CacheFirst + ExpirationPlugin, and ours, side by side in one Chromium session;
@@ -7,22 +7,29 @@
  *    `docs/bench/results.{json,md,svg}` (`--quick` writes to `.cache/bench-quick/` unless `--out`).
  * 2. The replay speed benchmark, `main()` of `test/bench/replay-vs-lru-cache.ts` (skipped with a
  *    note when that file is absent); its result is added to `results.json` and `results.md`.
+ * 3. The transcode benchmark, `main()` of `test/bench/transcode.ts` (skipped with a note when that
+ *    file is absent or exports no `main`); its result goes to `results.*` under `transcode`.
  * See docs/bench/README.md.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runBrowserBench, type BrowserBenchResult } from './browser-bench.ts';
 import { formatTraceSummary } from './profile.ts';
 import { evaluateTargets, formatText, writeReports, type Target } from './report.ts';
 
-const USAGE = `usage: npm run bench -- [--rounds N] [--quick] [--profile] [--latency MS] [--out DIR] [--no-replay] [--no-browser]
+const USAGE = `usage: npm run bench -- [--rounds N] [--quick] [--max-entries N] [--phases LIST] [--tmpfs] [--profile] [--latency MS] [--out DIR] [--no-replay] [--no-transcode] [--no-browser]
   --rounds N     alternating rounds (default 5; 2 with --quick)
-  --quick        a short run (fewer images per pass, 2 rounds; under ~2 minutes)
+  --quick        a short run (50 hit images, 2 rounds, entry counts up to 1,000 in 1 round, 10 large misses)
+  --max-entries N  the largest entry-count level (default 100000; 1000 with --quick): 100, 1,000, 10,000, 100,000 up to N, and N
+  --phases LIST  comma-separated subset of hits,scale,memory (default all three)
+  --tmpfs        put Chromium's profile in /dev/shm instead of the OS temp folder
   --profile      also trace a burst of cached hits on bare and ours (.cache/bench-trace-*.json)
   --latency MS   artificial latency of every server response (default 20)
   --out DIR      where results.{json,md,svg} go (default docs/bench; .cache/bench-quick with --quick)
   --no-replay    skip the replay speed benchmark
+  --no-transcode skip the transcode benchmark
   --no-browser   only the replay speed benchmark`;
 
 interface Args {
@@ -32,11 +39,15 @@ interface Args {
   latencyMs: number;
   out?: string;
   replay: boolean;
+  transcode: boolean;
   browser: boolean;
+  maxEntries?: number;
+  phases: Set<'hits' | 'scale' | 'memory'>;
+  tmpfs: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, profile: false, latencyMs: 20, replay: true, browser: true };
+  const args: Args = { quick: false, profile: false, latencyMs: 20, replay: true, transcode: true, browser: true, phases: new Set(['hits', 'scale', 'memory']), tmpfs: false };
   const num = (name: string, s: string | undefined, min: number, max: number): number => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < min || n > max) {
@@ -53,6 +64,18 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--latency') args.latencyMs = num('--latency', argv[++i], 0, 1000);
     else if (a === '--out') args.out = argv[++i];
     else if (a === '--no-replay') args.replay = false;
+    else if (a === '--no-transcode') args.transcode = false;
+    else if (a === '--tmpfs') args.tmpfs = true;
+    else if (a === '--max-entries') args.maxEntries = num('--max-entries', argv[++i], 100, 1_000_000);
+    else if (a === '--phases') {
+      const list = (argv[++i] ?? '').split(',').filter(Boolean);
+      const bad = list.filter((p) => p !== 'hits' && p !== 'scale' && p !== 'memory');
+      if (list.length === 0 || bad.length > 0) {
+        console.error(`bench: --phases takes a comma-separated subset of hits,scale,memory, got ${argv[i]}\n${USAGE}`);
+        process.exit(2);
+      }
+      args.phases = new Set(list as Array<'hits' | 'scale' | 'memory'>);
+    }
     else if (a === '--no-browser') args.browser = false;
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
@@ -84,6 +107,25 @@ async function runReplay(quick: boolean): Promise<ReplaySummary | undefined> {
   return result && typeof result === 'object' ? (result as ReplaySummary) : undefined;
 }
 
+/** What the transcode benchmark returns (see transcode.ts): `perCategory` rows, `encodeMsPerMegapixel`, …; rendered generically. */
+export type TranscodeSummary = Record<string, unknown>;
+
+async function runTranscode(quick: boolean): Promise<TranscodeSummary | undefined> {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'transcode.ts');
+  if (!existsSync(file)) {
+    console.log('\ntranscode benchmark: skipped (test/bench/transcode.ts is not there yet)');
+    return undefined;
+  }
+  const mod = (await import(pathToFileURL(file).href)) as { main?: (argv?: readonly string[]) => unknown };
+  if (typeof mod.main !== 'function') {
+    console.log('\ntranscode benchmark: skipped (test/bench/transcode.ts exports no main())');
+    return undefined;
+  }
+  console.log('\ntranscode benchmark (test/bench/transcode.ts):');
+  const result = await mod.main(quick ? ['--quick'] : []);
+  return result && typeof result === 'object' ? (result as TranscodeSummary) : undefined;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   let browser: { result: BrowserBenchResult; targets: Target[] } | undefined;
@@ -94,6 +136,9 @@ async function main(): Promise<void> {
       quick: args.quick,
       profile: args.profile,
       latencyMs: args.latencyMs,
+      maxEntries: args.maxEntries ?? (args.quick ? 1000 : 100_000),
+      phases: args.phases,
+      profileRoot: args.tmpfs ? '/dev/shm' : os.tmpdir(),
       log: (line) => console.log(line),
     });
     const targets = evaluateTargets(result);
@@ -113,9 +158,18 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   }
+  let transcode: TranscodeSummary | undefined;
+  if (args.transcode) {
+    try {
+      transcode = await runTranscode(args.quick);
+    } catch (error) {
+      console.error(`transcode benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+  }
   if (browser) {
     const out = args.out ?? (args.quick ? '.cache/bench-quick' : 'docs/bench');
-    const written = await writeReports(path.resolve(out), browser.result, browser.targets, replay);
+    const written = await writeReports(path.resolve(out), browser.result, browser.targets, replay, transcode);
     console.log(`\nwrote ${written.join(', ')}`);
   }
 }

@@ -8,6 +8,7 @@
  *   `window.benchReady`, resolved once a worker controls the page;
  * - `/img/<file>`: a bench image from memory, with a strong `ETag` (304 on `If-None-Match`) and
  *   `Cache-Control: no-cache`, or `max-age=31536000` for the `http-cache` variant;
+ * - `/gallery.html?img=a,b,…`: a page showing those bench images (the cold page load);
  * - `/tiny/<n>.png`: a distinct ~200-byte PNG generated for `n` (cache fills of 10,000 entries),
  *   without the artificial latency (only hits and cold starts are timed on them).
  * `/sw.js` (and ours' other build outputs) are static files from the worker's bundle folder.
@@ -23,7 +24,9 @@ import { BENCH_IMAGE_DIR, tinyPng, type BenchImage } from './images.ts';
 
 /** The five variants of the comparison, in table order. */
 export const VARIANT_NAMES = ['network', 'http-cache', 'bare', 'workbox', 'ours', 'ours-mem'] as const;
-export type VariantName = (typeof VARIANT_NAMES)[number];
+export type VariantName = (typeof VARIANT_NAMES)[number] | 'bare-static';
+/** Every column of the reports, in order (`bare-static` is only on the entry-count origins). */
+export const COLUMN_NAMES = ['network', 'http-cache', 'bare', 'bare-static', 'workbox', 'ours', 'ours-mem'] as const;
 
 /** One running variant. */
 export interface Variant {
@@ -41,6 +44,7 @@ export interface Variant {
 /** Cache Storage cache names of the worker variants (`ours` from its bench config). */
 export const CACHE_NAMES: Record<string, string> = {
   bare: 'bench-bare',
+  'bare-static': 'bench-bare-static',
   workbox: 'bench-workbox-images',
   ours: 'sw-image-cache-images',
   'ours-mem': 'sw-image-cache-images',
@@ -80,6 +84,27 @@ window.benchReady = (async () => {
 </script><body>${name}</body>`;
 }
 
+/**
+ * The cold page load's page: `files` as `<img>` elements (bench images under `/img/`); each
+ * `onload`/`onerror` records `performance.now()` (ms since the navigation started), and
+ * `window.galleryDone` resolves with the time the last one finished and the number that failed.
+ */
+function galleryPage(files: string[]): string {
+  const imgs = files.map((f) => `<img src="/img/${encodeURIComponent(f)}" width="64" height="64" onload="galleryImg(true)" onerror="galleryImg(false)">`).join('\n');
+  return `<!doctype html><meta charset="utf-8"><title>gallery</title>
+<script>
+let galleryLeft = ${files.length}, galleryLast = 0, galleryFailed = 0, galleryResolve;
+window.galleryDone = new Promise((r) => { galleryResolve = r; });
+function galleryImg(ok) {
+  galleryLast = Math.max(galleryLast, performance.now());
+  if (!ok) galleryFailed++;
+  if (--galleryLeft === 0) galleryResolve({ lastMs: galleryLast, failed: galleryFailed });
+}
+</script><body>
+${imgs}
+</body>`;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders, body?: Buffer | string): void {
@@ -113,6 +138,10 @@ export async function startVariant(options: StartVariantOptions): Promise<Varian
     (req, res, url) => {
       if (url.pathname === '/bench.html') {
         send(req, res, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, html);
+        return true;
+      }
+      if (url.pathname === '/gallery.html') {
+        send(req, res, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' }, galleryPage((url.searchParams.get('img') ?? '').split(',').filter(Boolean)));
         return true;
       }
       if (url.pathname.startsWith('/img/')) {
