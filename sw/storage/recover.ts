@@ -74,8 +74,9 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
   if (ctx.allowSnapshot && meta && !previousCacheName && metadata.readSnapshot) {
     const { snapshot, generation } = await metadata.readSnapshot();
     if (isSnapshot(snapshot) && snapshot.generation === generation && snapshot.cacheName === ctx.cacheName) {
-      // An empty cache (deleted by a page while the worker slept) does not match a non-empty snapshot.
-      if (snapshot.urls.length === 0 || (await bodyStore.exists())) return loadSnapshot(ctx, snapshot, started);
+      // An empty cache (deleted by a page while the worker slept, or emptied by the engine as
+      // WebKit does in automation sessions) does not match a non-empty snapshot.
+      if (snapshot.urls.length === 0 || (await snapshotBodiesPresent(bodyStore, snapshot.urls))) return loadSnapshot(ctx, snapshot, started);
     }
   }
   const [records, bodyUrls, staleCopies] = await Promise.all([metadata.getAll(), bodyStore.urls(), bodyStore.staleCopies?.() ?? []]);
@@ -146,6 +147,18 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
  * know, a body deleted behind the worker's back, is found as it is today while running: a hit
  * whose body is gone drops its record, a deleted cache drops them all (invariant 6).
  */
+/**
+ * Whether the body store still looks like the snapshot: the cache exists and holds the bodies of the
+ * least and the most recently used entries and of one in the middle (3 `Cache.match` at most). A
+ * cache emptied while the worker slept fails this, and the wake takes the full recovery.
+ */
+async function snapshotBodiesPresent(bodyStore: BodyStore, urls: readonly string[]): Promise<boolean> {
+  if (!(await bodyStore.exists())) return false;
+  const probes = new Set([urls[0]!, urls[urls.length >> 1]!, urls[urls.length - 1]!]);
+  for (const url of probes) if (!(await bodyStore.match(url))) return false;
+  return true;
+}
+
 async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, started: Milliseconds): Promise<RecoveryReport> {
   const { metadata, bodies: bodyStore, table, events } = ctx;
   const now = ctx.now();
