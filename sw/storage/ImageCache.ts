@@ -272,8 +272,6 @@ export class ImageCache {
   #snapshotAllowed = true;
   #snapshotTimer: ReturnType<typeof setTimeout> | null = null;
   #snapshotFirstDirtyAt = 0;
-  #snapshotPromise: Promise<boolean> | null = null;
-  #snapshotResolve: ((written: boolean) => void) | null = null;
   /** `errors` counted at the end of the last full recovery: after any error since, no snapshot is written (a failed delete may have left a body the snapshot cannot know about). */
   #errorsAtFullRecovery = Number.NaN;
   #readyFailedAt = Number.NEGATIVE_INFINITY;
@@ -1067,11 +1065,21 @@ export class ImageCache {
    * Schedules a write-behind flush of access times and statistics (at most one per
    * `writeBehindMs`) and resolves once it has run (or its mutation timed out). Pass it to
    * `event.waitUntil()`; never await it before responding. Never rejects.
+   *
+   * It does not wait for the index snapshot, which is written on its own debounce timer (2 s after
+   * the last index change, at most 15 s after the first) while the worker lives: holding every
+   * event that long would keep the worker busy, and a busy active worker holds back the activation
+   * of a new version (the spec's Try Activate waits for no pending events; Firefox 153 then leaves
+   * a version that finished installing meanwhile waiting for good). A worker stopped before the
+   * snapshot is written wakes through the records (correct, slower) and writes one then.
    */
   flushSoon(): Promise<void> {
-    const batch = this.#writeBehind.soon();
-    const snapshot = this.#snapshotPromise;
-    return snapshot ? Promise.all([batch, snapshot]).then(() => undefined) : batch;
+    return this.#writeBehind.soon();
+  }
+
+  /** Whether an index snapshot write is scheduled (the index changed since the last one). @internal For tests. */
+  get snapshotScheduled(): boolean {
+    return this.#snapshotTimer !== null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1081,13 +1089,8 @@ export class ImageCache {
   #indexChanged(): void {
     if (!this.#metadata.writeSnapshot) return;
     const now = Date.now();
-    if (!this.#snapshotPromise) {
-      this.#snapshotFirstDirtyAt = now;
-      this.#snapshotPromise = new Promise<boolean>((resolve) => {
-        this.#snapshotResolve = resolve;
-      });
-    }
-    if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
+    if (!this.#snapshotTimer) this.#snapshotFirstDirtyAt = now;
+    else clearTimeout(this.#snapshotTimer);
     const wait = Math.max(0, Math.min(SNAPSHOT_DELAY_MS, this.#snapshotFirstDirtyAt + SNAPSHOT_MAX_DELAY_MS - now));
     this.#snapshotTimer = setTimeout(() => void this.writeSnapshot(), wait);
   }
@@ -1101,9 +1104,6 @@ export class ImageCache {
   async writeSnapshot(): Promise<boolean> {
     if (this.#snapshotTimer) clearTimeout(this.#snapshotTimer);
     this.#snapshotTimer = null;
-    const resolve = this.#snapshotResolve;
-    this.#snapshotPromise = null;
-    this.#snapshotResolve = null;
     let written = false;
     try {
       written = await this.#queue.run('snapshot', async () => {
@@ -1118,7 +1118,6 @@ export class ImageCache {
     } catch (e) {
       if (!isTimeout(e)) this.#events.error(undefined, 'write index snapshot', e);
     }
-    resolve?.(written);
     return written;
   }
 
