@@ -23,7 +23,8 @@
  *      the entry back: `length-mismatch`).
  *   1. Reserve (queue, in memory): stale entries are chosen as victims first (least recently used
  *      first), then the policy's; entries still being written are pinned and never chosen (when
- *      they alone leave no room the put is not stored: `busy`); committed + pending bytes ≤
+ *      they alone leave no room the put waits, outside the queue, for their writes to settle and
+ *      reserves again, evicting them as ordinary victims; after 8 such waits it is `busy`); committed + pending bytes ≤
  *      maxBytes holds from here (invariant 1) until the commit or the roll-back.
  *   2+3. (queue) One IndexedDB transaction deletes the victims' records and writes the new record
  *      with state 'pending' (DiskLruCache's DIRTY line).
@@ -86,6 +87,7 @@ import {
   notStored,
   rememberCopy,
   reserveAll,
+  type PinWait,
   type ReserveItem,
   type Reserved,
   type BodySource,
@@ -97,6 +99,13 @@ import {
 import { WriteBehind } from './WriteBehind.ts';
 
 export type { RecoveryReport };
+
+/**
+ * How many times a put waits for the entries being written when only they hold the room it needs
+ * (each wait lasts until the writes in flight at the time have settled), before it gives up
+ * (`busy`): a put never waits for ever, and never for its own write.
+ */
+const PIN_WAITS = 8;
 export type { CacheEvent, EntryInfo, CacheEventListener, ImageCacheEventHooks, PutOptions, PutResult, StoredHeaders, BodyStore, MetadataStore };
 
 /** Options of an {@link ImageCache}. Sizes in bytes, durations as named. */
@@ -869,10 +878,14 @@ export class ImageCache {
   /**
    * One put: the reservation in the queue, then the body write on the URL's chain, outside the
    * queue (fills of different URLs overlap), then the commit in the queue. Never rejects.
+   * When only entries being written hold the room it needs, the put waits (outside the queue)
+   * for those writes to settle and reserves again, evicting them as ordinary victims; at most
+   * {@link PIN_WAITS} times, then it is `busy`.
+   * @param waits How many times this put already waited.
    */
-  #fill(label: string, key: string, source: BodySource, headers: Headers, options: PutOptions): Promise<PutResult> {
-    return new Promise<PutResult | Reserved>((resolve) => {
-      const item: ReserveItem = { key, source, headers, options, resolve };
+  #fill(label: string, key: string, source: BodySource, headers: Headers, options: PutOptions, waits = 0): Promise<PutResult> {
+    return new Promise<PutResult | Reserved | PinWait>((resolve) => {
+      const item: ReserveItem = { key, source, headers, options, mayWait: waits < PIN_WAITS, resolve };
       if (this.#reserveBatch) {
         this.#reserveBatch.push(item);
         return;
@@ -893,6 +906,8 @@ export class ImageCache {
       });
     }).then((r) => {
       if ('written' in r) return r.written;
+      // Never awaited inside the queue: a write's commit needs the queue (no deadlock).
+      if ('waitFor' in r) return this.#chains.settled(r.waitFor).then(() => this.#fill(label, key, source, headers, options, waits + 1));
       dropSource(source);
       if (r.reason === 'busy') this.#events.count('bypassed');
       return r;
