@@ -173,6 +173,18 @@ describe('pipelined fills', () => {
     expect([...(await expectConsistent(s)).keys()].sort()).toEqual([u('p2'), u('p3'), u('p4')]);
   });
 
+  it('aPutWaitingOnAStuckWriteGivesUpBusyAfterTheMutationTimeLimit', async () => {
+    const s = setup({ maxBytes: 200, mutationTimeLimitMs: 50 });
+    await s.cache.ready();
+    const open = s.gate(); // never opened before the waiting put gives up
+    const stuck = [s.cache.put(u('s1'), imageResponse(100)), s.cache.put(u('s2'), imageResponse(100))];
+    expect(await s.cache.put(u('late'), imageResponse(100))).toMatchObject({ stored: false, reason: 'busy', evicted: [] });
+    expect(s.cache.bytesUsed).toBe(200);
+    open();
+    expect((await Promise.all(stuck)).map((r) => r.stored)).toEqual([true, true]);
+    await expectConsistent(s);
+  });
+
   it('aBurstLargerThanTheBudgetEndsWithTheMostRecentStoredAndTheOthersEvicted', async () => {
     // N concurrent puts into a budget of N/2 entries: the first N/2 are reserved (pinned while
     // written); the others find room only in entries being written, wait for those writes, then
