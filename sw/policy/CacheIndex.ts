@@ -162,6 +162,11 @@ export class CacheIndex {
     return this.#pinned.has(key);
   }
 
+  /** The pinned keys (entries being written), in pinning order. O(pinned). */
+  pinnedKeys(): string[] {
+    return [...this.#pinned.keys()];
+  }
+
   /** Number of pinned keys. */
   get pinnedCount(): number {
     return this.#pinned.size;

@@ -23,7 +23,9 @@
  *      the entry back: `length-mismatch`).
  *   1. Reserve (queue, in memory): stale entries are chosen as victims first (least recently used
  *      first), then the policy's; entries still being written are pinned and never chosen (when
- *      they alone leave no room the put is not stored: `busy`); committed + pending bytes ≤
+ *      they alone leave no room the put waits, outside the queue, for their writes to settle and
+ *      reserves again, evicting them as ordinary victims; after 8 such waits, or a wait longer
+ *      than mutationTimeLimitMs, it is `busy`); committed + pending bytes ≤
  *      maxBytes holds from here (invariant 1) until the commit or the roll-back.
  *   2+3. (queue) One IndexedDB transaction deletes the victims' records and writes the new record
  *      with state 'pending' (DiskLruCache's DIRTY line).
@@ -86,6 +88,7 @@ import {
   notStored,
   rememberCopy,
   reserveAll,
+  type PinWait,
   type ReserveItem,
   type Reserved,
   type BodySource,
@@ -97,6 +100,13 @@ import {
 import { WriteBehind } from './WriteBehind.ts';
 
 export type { RecoveryReport };
+
+/**
+ * How many times a put waits for the entries being written when only they hold the room it needs
+ * (each wait lasts until the writes in flight at the time have settled), before it gives up
+ * (`busy`): a put never waits for ever, and never for its own write.
+ */
+const PIN_WAITS = 8;
 export type { CacheEvent, EntryInfo, CacheEventListener, ImageCacheEventHooks, PutOptions, PutResult, StoredHeaders, BodyStore, MetadataStore };
 
 /** Options of an {@link ImageCache}. Sizes in bytes, durations as named. */
@@ -259,6 +269,8 @@ export class ImageCache {
   #pendingBytes: Bytes = 0;
   /** Puts waiting for their reservation task (they join it until it starts), or `null`. */
   #reserveBatch: ReserveItem[] | null = null;
+  /** Longest a put waits for the entries being written to settle, per wait, in ms (`mutationTimeLimitMs`; `0`: no limit). */
+  readonly #pinWaitMs: Milliseconds;
   #peakPendingBytes: Bytes = 0;
   #streamedStores = 0;
   #ready: Promise<RecoveryReport> | null = null;
@@ -311,6 +323,7 @@ export class ImageCache {
     this.#budget = options.maxBytes;
     this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
     if (!(this.maxPendingBytes > 0)) throw new RangeError(`maxPendingBytes must be > 0 bytes, got ${this.maxPendingBytes}`);
+    this.#pinWaitMs = options.mutationTimeLimitMs ?? 10_000;
     this.#queue = new MutationQueue({
       timeLimitMs: options.mutationTimeLimitMs ?? 10_000,
       onTimeout: (label, error) => this.#onStuck(label, error),
@@ -867,10 +880,14 @@ export class ImageCache {
   /**
    * One put: the reservation in the queue, then the body write on the URL's chain, outside the
    * queue (fills of different URLs overlap), then the commit in the queue. Never rejects.
+   * When only entries being written hold the room it needs, the put waits (outside the queue)
+   * for those writes to settle and reserves again, evicting them as ordinary victims; at most
+   * {@link PIN_WAITS} times, each at most `mutationTimeLimitMs`, then it is `busy`.
+   * @param waits How many times this put already waited.
    */
-  #fill(label: string, key: string, source: BodySource, headers: Headers, options: PutOptions): Promise<PutResult> {
-    return new Promise<PutResult | Reserved>((resolve) => {
-      const item: ReserveItem = { key, source, headers, options, resolve };
+  #fill(label: string, key: string, source: BodySource, headers: Headers, options: PutOptions, waits = 0): Promise<PutResult> {
+    return new Promise<PutResult | Reserved | PinWait>((resolve) => {
+      const item: ReserveItem = { key, source, headers, options, mayWait: waits < PIN_WAITS, resolve };
       if (this.#reserveBatch) {
         this.#reserveBatch.push(item);
         return;
@@ -891,10 +908,33 @@ export class ImageCache {
       });
     }).then((r) => {
       if ('written' in r) return r.written;
-      dropSource(source);
-      if (r.reason === 'busy') this.#events.count('bypassed');
-      return r;
+      // Never awaited inside the queue: a write's commit needs the queue (no deadlock).
+      if ('waitFor' in r) {
+        return this.#pinnedSettled(r.waitFor).then((settled): Promise<PutResult> | PutResult =>
+          settled ? this.#fill(label, key, source, headers, options, waits + 1) : this.#notFilled(source, notStored(this.#table, 'busy')),
+        );
+      }
+      return this.#notFilled(source, r);
     });
+  }
+
+  #notFilled(source: BodySource, r: PutResult): PutResult {
+    dropSource(source);
+    if (r.reason === 'busy') this.#events.count('bypassed');
+    return r;
+  }
+
+  /**
+   * Resolves `true` once the writes of `keys` queued so far have settled, or `false` when they
+   * take longer than `mutationTimeLimitMs` (a stuck body write must not hold the puts waiting on
+   * it for ever).
+   */
+  #pinnedSettled(keys: readonly string[]): Promise<boolean> {
+    const settled = this.#chains.settled(keys).then(() => true);
+    if (!(this.#pinWaitMs > 0)) return settled;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#pinWaitMs)));
+    return Promise.race([settled, late]).finally(() => clearTimeout(timer));
   }
 
   /** Runs a write in the queue, after checking that the index is loaded and the cache still exists. Never rejects. */

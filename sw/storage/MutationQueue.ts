@@ -139,6 +139,19 @@ export class KeyedChains {
     return this.#peakRunning;
   }
 
+  /**
+   * Settles once every task queued so far for `keys` has settled (never rejects). Tasks queued
+   * for them later are not waited for.
+   */
+  settled(keys: Iterable<string>): Promise<void> {
+    const tails: Promise<void>[] = [];
+    for (const key of keys) {
+      const tail = this.#tails.get(key);
+      if (tail) tails.push(tail);
+    }
+    return Promise.all(tails).then(() => undefined);
+  }
+
   /** Settles once every task queued so far has settled (never rejects). */
   idle(): Promise<void> {
     return Promise.all([...this.#tails.values()]).then(() => undefined);

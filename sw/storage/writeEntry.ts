@@ -76,8 +76,22 @@ export interface ReserveItem {
   source: BodySource;
   headers: Headers;
   options: PutOptions;
+  /**
+   * Whether the put may wait for the entries being written when only they hold the room it needs
+   * (it is then resolved with a {@link PinWait}); otherwise it is `busy`.
+   */
+  mayWait: boolean;
   /** Settles the put's reservation (the first call wins). */
-  resolve: (r: PutResult | Reserved) => void;
+  resolve: (r: PutResult | Reserved | PinWait) => void;
+}
+
+/**
+ * A put that found no room but the entries being written (pinned, never victims): it waits for
+ * the writes of `waitFor` to commit or roll back (their URLs' chains, outside the queue), then
+ * reserves again, when those entries are ordinary victims. Never its own URL.
+ */
+export interface PinWait {
+  waitFor: string[];
 }
 
 interface CommitItem {
@@ -114,6 +128,28 @@ function isQuota(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'QuotaExceededError';
 }
 
+/** The budget in force (bytes) when each pending record was reserved (see {@link quotaPressure}). */
+const reservedUnder = new WeakMap<EntryRecord, Bytes>();
+
+/**
+ * Quota pressure: a write step of `record`'s put (the pending records, the body, the commit) met
+ * `QuotaExceededError`. Storage pushed back at the bytes held now (every other entry, committed or
+ * being written), which become the budget in force (never above the configured `maxBytes`, never
+ * below this entry), then entries are purged down to it (stale first; entries being written are
+ * pinned: never purged). The budget is lowered only when it is still the one the put was reserved
+ * under: the other writes of a burst reserved under the old budget fail too, and lowering again
+ * for each (after the purges of the previous ones) would ratchet the budget down to nothing.
+ * Runs inside the mutation queue.
+ */
+async function quotaPressure(ctx: WriteContext, record: EntryRecord): Promise<void> {
+  const { table } = ctx;
+  if (table.index.maxBytes >= (reservedUnder.get(record) ?? table.index.maxBytes)) {
+    const held = table.records.get(record.url) === record ? table.index.bytes - record.bytes : table.index.bytes;
+    table.lowerLimit(Math.max(held, record.bytes));
+  }
+  for (const victim of table.shrink(ctx.now())) await table.deleteStored(victim, 'purge');
+}
+
 function isTimeout(e: unknown): boolean {
   return e instanceof ImageCacheError && e.code === 'mutation-timeout';
 }
@@ -144,10 +180,20 @@ class LengthMismatch extends Error {
  * without records, whose bodies recovery deletes, and no pending record yet), and pins the
  * entries. Then it queues each body write on its key's chain (without waiting for it: the queue
  * moves on) and the victims' body deletes on theirs, and resolves each item with `{ written }`.
- * An item that cannot be admitted is resolved with a {@link PutResult}: `too-large`, or `busy`
- * when the entries being written leave no room for it now.
+ * An item that cannot be admitted is resolved with a {@link PutResult} (`too-large`), or, when
+ * the entries being written leave no room for it now, with a {@link PinWait} (resolved last, once
+ * every write of this batch is on its chain), or `busy` when it may not wait.
  */
 export async function reserveAll(ctx: WriteContext, items: readonly ReserveItem[]): Promise<void> {
+  const waits: Array<{ item: ReserveItem; wait: PinWait }> = [];
+  try {
+    await reserveBatch(ctx, items, waits);
+  } finally {
+    for (const { item, wait } of waits) item.resolve(wait);
+  }
+}
+
+async function reserveBatch(ctx: WriteContext, items: readonly ReserveItem[], waits: Array<{ item: ReserveItem; wait: PinWait }>): Promise<void> {
   const { table, metadata } = ctx;
   const reserved: Array<{ item: ReserveItem; record: EntryRecord; victims: string[] }> = [];
   const allVictims: string[] = [];
@@ -156,7 +202,8 @@ export async function reserveAll(ctx: WriteContext, items: readonly ReserveItem[
     if ('record' in r) {
       reserved.push({ item, ...r });
       allVictims.push(...r.victims);
-    } else item.resolve(r);
+    } else if ('waitFor' in r) waits.push({ item, wait: r });
+    else item.resolve(r);
   }
   // A put replaced by a later put of the same URL in this batch is done: nothing of it was written.
   for (let i = reserved.length - 1; i >= 0; i--) {
@@ -180,6 +227,7 @@ export async function reserveAll(ctx: WriteContext, items: readonly ReserveItem[
     // nothing of the new entries may stay: their records are deleted (recovery drops any left).
     for (const { item, record } of reserved) release(ctx, item.key, record);
     await metadata.deleteMany([...allVictims, ...reserved.map((r) => r.item.key)]).catch((err: unknown) => ctx.events.error(undefined, 'rollback: delete records', err));
+    if (isQuota(e)) await quotaPressure(ctx, reserved[0]!.record).catch((err: unknown) => ctx.events.error(undefined, 'quota purge', err));
     for (const { item, victims } of reserved) {
       deleteVictimBodies(ctx, item.key, victims);
       dropSource(item.source);
@@ -199,7 +247,7 @@ export async function reserveAll(ctx: WriteContext, items: readonly ReserveItem[
 }
 
 /** Step 1 for one put, in memory (a replaced entry is deleted from the stores first). */
-async function reserveOne(ctx: WriteContext, item: ReserveItem): Promise<PutResult | { record: EntryRecord; victims: string[] }> {
+async function reserveOne(ctx: WriteContext, item: ReserveItem): Promise<PutResult | PinWait | { record: EntryRecord; victims: string[] }> {
   const { table } = ctx;
   const { key, source, headers, options } = item;
   const opaque = source.kind === 'opaque';
@@ -209,7 +257,12 @@ async function reserveOne(ctx: WriteContext, item: ReserveItem): Promise<PutResu
   // entry still being written is abandoned (its write finds its record gone and removes its body).
   if (table.index.has(key)) await table.deleteStored(key, options.replaces ?? 'revision');
   if (!table.index.admissible(bytes)) return notStored(table, 'too-large');
-  if (!table.index.fitsBesidePinned(bytes)) return notStored(table, 'busy');
+  if (!table.index.fitsBesidePinned(bytes)) {
+    // Only entries being written hold the room: wait for their writes (never for this URL's own,
+    // which the replacement above abandoned), then reserve again with them as ordinary victims.
+    const waitFor = table.index.pinnedKeys().filter((k) => k !== key);
+    return item.mayWait && waitFor.length > 0 ? { waitFor } : notStored(table, 'busy');
+  }
   const stale = table.takeStaleVictims(bytes, now);
   const { admitted, victims: fresh } = table.index.admit(key, bytes);
   const victims = [...stale, ...fresh];
@@ -231,6 +284,7 @@ async function reserveOne(ctx: WriteContext, item: ReserveItem): Promise<PutResu
     ...(opaque ? { opaque: true } : {}),
   };
   table.records.set(key, record);
+  reservedUnder.set(record, table.index.maxBytes);
   for (const victim of victims) table.forget(victim, 'evict');
   return { record, victims };
 }
@@ -324,6 +378,8 @@ async function writeBody(
       .run('rollback', async () => {
         const mine = release(ctx, key, record);
         if (mine) await metadata.deleteMany([key]);
+        // A commit refused for quota lowers the budget like a body write refused for quota does.
+        if (isQuota(e)) await quotaPressure(ctx, record);
         return !mine && table.committed(key) !== undefined;
       })
       .catch((err: unknown) => {
@@ -377,7 +433,7 @@ function counting(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<
  * @throws LengthMismatch when a streamed body's length differs from its declared length.
  */
 async function putBody(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord): Promise<void> {
-  const { table, bodies, events } = ctx;
+  const { bodies, events } = ctx;
   let make: () => Response;
   let counted: (() => Bytes) | null = null;
   if (source.kind === 'opaque') {
@@ -397,13 +453,7 @@ async function putBody(ctx: WriteContext, key: string, source: BodySource, heade
   } catch (e) {
     if (!isQuota(e)) throw e;
     events.error(key, 'put (quota exceeded: purging and retrying once)', e);
-    // Storage pushed back at the bytes held now: that becomes the budget in force (never above
-    // the configured maxBytes, never below this entry), and entries are purged down to it
-    // (entries being written are pinned: never purged).
-    await ctx.queue.run('quota-purge', async () => {
-      table.lowerLimit(Math.max(table.index.bytes - record.bytes, record.bytes));
-      for (const victim of table.shrink(ctx.now())) await table.deleteStored(victim, 'purge');
-    });
+    await ctx.queue.run('quota-purge', () => quotaPressure(ctx, record));
     if (source.kind === 'stream') throw e; // already consumed: cannot be written twice
     await bodies.put(key, make());
   }

@@ -185,18 +185,22 @@ describe('fault injection in Chromium', () => {
     // Leave room for what is stored plus ~150 KB: the configured 600 KB no longer fits.
     const estimate = await page.evaluate(() => navigator.storage.estimate());
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: env.origin, quotaSize: Math.floor((estimate.usage ?? 0) + 150 * 1024) });
-    const urls = Array.from({ length: 120 }, (_, i) => `/gen/900/${i}.png`);
-    const loaded = await loadImages(page, urls);
-    expect(loaded.filter((l) => !l.ok)).toEqual([]);
-    await loadImages(page, [`/gen/901/0.png`]); // a response after the quota errors runs maintenance
-    const stats = await expectInvariants(env, page, 'quota');
-    expect(stats.effectiveMaxBytes).toBeLessThan(maxBytes);
-    expect(stats.bytesUsed).toBeLessThanOrEqual(stats.effectiveMaxBytes);
-    const usage = await page.evaluate(() => navigator.storage.estimate());
-    expect(usage.usage!).toBeLessThanOrEqual(usage.quota!);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: env.origin });
-    await cdp.detach();
-    await page.close();
+    try {
+      const urls = Array.from({ length: 120 }, (_, i) => `/gen/900/${i}.png`);
+      const loaded = await loadImages(page, urls);
+      expect(loaded.filter((l) => !l.ok)).toEqual([]);
+      await loadImages(page, [`/gen/901/0.png`]); // a response after the quota errors runs maintenance
+      const stats = await expectInvariants(env, page, 'quota');
+      expect(stats.effectiveMaxBytes).toBeLessThan(maxBytes);
+      expect(stats.bytesUsed).toBeLessThanOrEqual(stats.effectiveMaxBytes);
+      const usage = await page.evaluate(() => navigator.storage.estimate());
+      expect(usage.usage!).toBeLessThanOrEqual(usage.quota!);
+    } finally {
+      // Reset even when an assertion failed: a quota left shrunk fails every later test of the origin.
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: env.origin });
+      await cdp.detach();
+      await page.close();
+    }
   });
 
   it('aBodyBeingReadSurvivesTheEvictionOfItsEntry', async () => {

@@ -31,6 +31,8 @@ class InstrumentedBodies extends ImageCacheStore {
   gate: Promise<void> | null = null;
   /** Puts of these URLs reject (after the gate). */
   failPutsOf = new Set<string>();
+  /** When set, every put rejects with `QuotaExceededError` (after the gate). */
+  quotaFull = false;
   /** Called at every step (start and end of each put and delete). */
   onStep: () => void = () => {};
 
@@ -45,6 +47,7 @@ class InstrumentedBodies extends ImageCacheStore {
     try {
       if (this.gate) await this.gate;
       if (this.failPutsOf.has(url)) throw new DOMException(`put of ${url} failed (injected)`, 'UnknownError');
+      if (this.quotaFull) throw new DOMException(`put of ${url}: quota exceeded (injected)`, 'QuotaExceededError');
       await super.put(url, response);
       this.log.push(`landed ${url}`);
     } finally {
@@ -156,13 +159,57 @@ describe('pipelined fills', () => {
     const p3 = s.cache.put(u('p3'), imageResponse(100));
     await settle();
     expect(s.cache.bytesUsed).toBe(300);
-    // Nothing left to evict but entries being written: not stored (busy), nothing evicted.
-    expect(await s.cache.put(u('p4'), imageResponse(100))).toMatchObject({ stored: false, reason: 'busy', evicted: [] });
+    // Nothing left to evict but entries being written: p4 waits for their writes, evicting nothing now.
+    const p4 = s.cache.put(u('p4'), imageResponse(100));
+    await settle();
+    expect(s.cache.bytesUsed).toBe(300);
+    expect(s.bodies.inFlight).toBe(3);
     open();
-    const results = await Promise.all([p1, p2, p3]);
-    expect(results.map((r) => r.stored)).toEqual([true, true, true]);
+    const results = await Promise.all([p1, p2, p3, p4]);
+    expect(results.map((r) => r.stored)).toEqual([true, true, true, true]);
     expect(results[2]!.evicted).toEqual([u('old')]);
-    expect([...(await expectConsistent(s)).keys()].sort()).toEqual([u('p1'), u('p2'), u('p3')]);
+    // Once written, p1 is an ordinary victim: the least recently used.
+    expect(results[3]!.evicted).toEqual([u('p1')]);
+    expect([...(await expectConsistent(s)).keys()].sort()).toEqual([u('p2'), u('p3'), u('p4')]);
+  });
+
+  it('aPutWaitingOnAStuckWriteGivesUpBusyAfterTheMutationTimeLimit', async () => {
+    const s = setup({ maxBytes: 200, mutationTimeLimitMs: 50 });
+    await s.cache.ready();
+    const open = s.gate(); // never opened before the waiting put gives up
+    const stuck = [s.cache.put(u('s1'), imageResponse(100)), s.cache.put(u('s2'), imageResponse(100))];
+    expect(await s.cache.put(u('late'), imageResponse(100))).toMatchObject({ stored: false, reason: 'busy', evicted: [] });
+    expect(s.cache.bytesUsed).toBe(200);
+    open();
+    expect((await Promise.all(stuck)).map((r) => r.stored)).toEqual([true, true]);
+    await expectConsistent(s);
+  });
+
+  it('aBurstLargerThanTheBudgetEndsWithTheMostRecentStoredAndTheOthersEvicted', async () => {
+    // N concurrent puts into a budget of N/2 entries: the first N/2 are reserved (pinned while
+    // written); the others find room only in entries being written, wait for those writes, then
+    // evict them as ordinary LRU victims. None is `busy`; the budget holds at every step.
+    const n = 12;
+    const maxBytes = (n / 2) * 100;
+    const s = setup({ maxBytes });
+    const violations: string[] = [];
+    s.bodies.onStep = () => {
+      if (s.cache.bytesUsed > maxBytes) violations.push(`bytes ${s.cache.bytesUsed}`);
+    };
+    await s.cache.ready();
+    const open = s.gate();
+    const puts = Array.from({ length: n }, (_, i) => s.cache.put(u(`b${i}`), imageResponse(100)));
+    await settle();
+    s.bodies.onStep();
+    expect(s.bodies.inFlight).toBe(n / 2);
+    open();
+    const results = await Promise.all(puts);
+    expect(violations).toEqual([]);
+    expect(results.filter((r) => !r.stored)).toEqual([]);
+    expect(results.flatMap((r) => r.evicted).sort()).toEqual(Array.from({ length: n / 2 }, (_, i) => u(`b${i}`)).sort());
+    const kept = Array.from({ length: n / 2 }, (_, i) => u(`b${n / 2 + i}`));
+    expect([...(await expectConsistent(s)).keys()].sort()).toEqual(kept.sort());
+    expect(s.cache.stats()).toMatchObject({ stored: n, evictions: n / 2, busyBypasses: 0, bypassed: 0, entries: n / 2 });
   });
 
   it('theBudgetHoldsAtEveryStepUnderConcurrentFills', async () => {
@@ -224,6 +271,36 @@ describe('pipelined fills', () => {
     expect((await Promise.all(puts)).map((p) => p.stored)).toEqual([true, false, true, true]);
     expect([...(await expectConsistent(s)).keys()].sort()).toEqual([u('a'), u('b'), u('c')]);
     expect(s.cache.stats()).toMatchObject({ stored: 3, errors: 1, entries: 3 });
+  });
+});
+
+describe('quota pressure under pipelined fills', () => {
+  it('aBurstOfWritesRefusedForQuotaLowersTheBudgetOnceToWhatStorageHeld', async () => {
+    const s = setup();
+    for (let i = 0; i < 5; i++) await s.cache.put(u(`kept${i}`), imageResponse(1000));
+    const open = s.gate();
+    s.bodies.quotaFull = true;
+    const puts = Array.from({ length: 8 }, (_, i) => s.cache.put(u(`q${i}`), imageResponse(1000)));
+    await settle();
+    open();
+    expect((await Promise.all(puts)).map((r) => r.reason)).toEqual(Array(8).fill('quota'));
+    // Storage refused at 5 committed + 8 reserved entries: the budget is what it held beside the
+    // first refused write (12 000 bytes), lowered once, not once per refused write of the burst
+    // (each after the previous purges), which ratcheted it down to one entry and purged everything.
+    const stats = s.cache.stats();
+    expect(stats.effectiveMaxBytes).toBe(12_000);
+    expect(stats.entries).toBe(4); // one purged to make room for the retry
+    await expectConsistent(s);
+  });
+
+  it('aPendingRecordRefusedForQuotaLowersTheBudgetToo', async () => {
+    const s = setup();
+    for (let i = 0; i < 5; i++) await s.cache.put(u(`kept${i}`), imageResponse(1000));
+    s.metadata.putMany = async () => {
+      throw new DOMException('IndexedDB quota exceeded (injected)', 'QuotaExceededError');
+    };
+    expect(await s.cache.put(u('refused'), imageResponse(1000))).toMatchObject({ stored: false, reason: 'quota' });
+    expect(s.cache.stats()).toMatchObject({ effectiveMaxBytes: 5000, entries: 5 });
   });
 });
 
