@@ -22,6 +22,7 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { generateAccessLog, type AccessRow, type Category, type TraceImage } from './accessLog.ts';
 import { buildCity, tileSvg } from './map.ts';
+import { mapPool } from './mapPool.ts';
 import { bannerSvg, driverSvg, renderPicture, vehicleSvg, type PictureFormat } from './pictures.ts';
 import { pick, randInt, rngFor, shuffled, uniform } from './prng.ts';
 import { writeTranscodedSizes } from './transcodedSizes.ts';
@@ -206,20 +207,6 @@ function planJobs(seed: number, plan: Plan): { jobs: Job[]; city: ReturnType<typ
     }
   }
   return { jobs, city };
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results keep input order. */
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 function metadataCsv(rows: readonly ImageRow[]): string {

@@ -19,6 +19,7 @@ import sharp from 'sharp';
 import { decideTranscode, MIN_LOSSY_SSIM, worthStoring, type TranscodeSkipReason } from '../../sw/transcode/decideTranscode.ts';
 import { ssim } from '../../sw/transcode/ssim.ts';
 import { parseTranscodeOptions, type ResolvedTranscodeOptions, type TranscodeOptions } from '../../sw/transcode/TranscodeOptions.ts';
+import { mapPool } from './mapPool.ts';
 
 /** A route of the demo's transcode config: URL prefix (as in `routes[].pattern`) and its `transcode`. */
 export interface TranscodeRoute {
@@ -106,20 +107,6 @@ export async function transcodedSizeOf(
     return { ...original, encodedBytes: webp.length, ssim: score, outcome: 'no-savings' };
   }
   return { storedBytes: webp.length, encodedBytes: webp.length, ssim: score, outcome: 'transcoded' };
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; results keep input order. */
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /**

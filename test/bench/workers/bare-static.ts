@@ -6,11 +6,11 @@
  * it is the bare worker. Bundled by the benchmark with esbuild (`test/bench/bundles.ts`).
  */
 /// <reference lib="webworker" />
+import { serveCacheFirst } from './cacheFirst.ts';
+
 declare const self: ServiceWorkerGlobalScope;
 
 const CACHE_NAME = 'bench-bare-static';
-let cache: Promise<Cache> | null = null;
-const open = (): Promise<Cache> => (cache ??= caches.open(CACHE_NAME));
 
 interface RouterInstallEvent extends ExtendableEvent {
   addRoutes?: (rules: unknown) => Promise<void>;
@@ -23,22 +23,6 @@ self.addEventListener('install', (event) => {
   }
   void self.skipWaiting();
 });
-self.addEventListener('activate', (event) => {
-  event.waitUntil(self.clients.claim());
-});
-self.addEventListener('fetch', (event) => {
-  const { request } = event;
-  if (request.destination !== 'image' || !request.url.startsWith(self.location.origin + '/')) return;
-  event.respondWith(
-    (async () => {
-      const c = await open();
-      const cached = await c.match(request);
-      if (cached) return cached;
-      const response = await fetch(request);
-      if (response.status === 200) event.waitUntil(c.put(request, response.clone()));
-      return response;
-    })(),
-  );
-});
+serveCacheFirst(CACHE_NAME);
 
 export {};

@@ -26,29 +26,37 @@ async function urlsOf(cacheName: string): Promise<string[]> {
   return (await cache.keys()).map((r) => r.url).sort();
 }
 
+/**
+ * A worker that stored u(0) (an hour) and u(1) (two minutes: beyond the horizon now, within it 60 s
+ * later) and wrote its index snapshot; the clock is advanced with `advance`.
+ */
+async function storedAndSnapshotted(name: string) {
+  let nowMs = 1_700_000_000_000;
+  const now = () => nowMs;
+  const first = open(name, now);
+  await first.cache.ready();
+  expect((await first.cache.put(u(0), image())).stored).toBe(true);
+  expect((await first.cache.put(u(1), image(), { maxAgeSeconds: 120 })).stored).toBe(true);
+  await first.cache.flush();
+  expect(await first.cache.writeSnapshot()).toBe(true);
+  return { first, now, advance: (ms: number) => (nowMs += ms), at: () => nowMs };
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
 describe('moving bodies out of the routed cache keeps the index snapshot honest', () => {
   it('aWorkerKilledBetweenAMovesPutAndDeleteWakesThroughTheRecordsAndKeepsOneBodyPerRecord', async () => {
-    let nowMs = 1_700_000_000_000;
-    const now = () => nowMs;
     const name = 'split-snapshot-kill';
-    const first = open(name, now);
-    await first.cache.ready();
-    // u(0) lives an hour; u(1) two minutes: beyond the horizon now, within it 60 s later.
-    expect((await first.cache.put(u(0), image())).stored).toBe(true);
-    expect((await first.cache.put(u(1), image(), { maxAgeSeconds: 120 })).stored).toBe(true);
-    await first.cache.flush();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    const { first, now, advance, at } = await storedAndSnapshotted(name);
     expect(await urlsOf(name)).toEqual([u(0), u(1)]);
 
-    nowMs += 60_000;
+    advance(60_000);
     // The kill: the routed cache's delete never happens (the body is already in the stale store).
     const cacheProto = Object.getPrototypeOf(await caches.open(name)) as { delete: (...args: unknown[]) => Promise<boolean> };
     vi.spyOn(cacheProto, 'delete').mockRejectedValue(new DOMException('the worker was stopped', 'AbortError'));
-    await expect(first.cache.moveExpiring(nowMs + HORIZON_MS)).rejects.toThrow();
+    await expect(first.cache.moveExpiring(at() + HORIZON_MS)).rejects.toThrow();
     vi.restoreAllMocks();
     expect(await urlsOf(`${name}-stale`)).toEqual([u(1)]);
     expect(await urlsOf(name)).toEqual([u(0), u(1)]);
@@ -66,22 +74,15 @@ describe('moving bodies out of the routed cache keeps the index snapshot honest'
   });
 
   it('aCompletedMoveLeavesTheSnapshotStaleUntilItIsWrittenAgain, and moving nothing leaves it current', async () => {
-    let nowMs = 1_700_000_000_000;
-    const now = () => nowMs;
     const name = 'split-snapshot-moves';
-    const first = open(name, now);
-    await first.cache.ready();
-    expect((await first.cache.put(u(0), image())).stored).toBe(true);
-    expect((await first.cache.put(u(1), image(), { maxAgeSeconds: 120 })).stored).toBe(true);
-    await first.cache.flush();
-    expect(await first.cache.writeSnapshot()).toBe(true);
-    expect(await first.cache.moveExpiring(nowMs + HORIZON_MS)).toBe(0);
+    const { first, now, advance, at } = await storedAndSnapshotted(name);
+    expect(await first.cache.moveExpiring(at() + HORIZON_MS)).toBe(0);
     const current = open(name, now);
     await current.cache.ready();
     expect(current.cache.indexLoad?.source).toBe('snapshot');
 
-    nowMs += 60_000;
-    expect(await first.cache.moveExpiring(nowMs + HORIZON_MS)).toBe(1);
+    advance(60_000);
+    expect(await first.cache.moveExpiring(at() + HORIZON_MS)).toBe(1);
     const afterMove = open(name, now);
     await afterMove.cache.ready();
     expect(afterMove.cache.indexLoad?.source).toBe('records');
