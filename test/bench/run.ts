@@ -91,40 +91,34 @@ function parseArgs(argv: string[]): Args {
 /** What the replay speed benchmark returns (see replay-vs-lru-cache.ts); kept loose on purpose. */
 export type ReplaySummary = Record<string, unknown>;
 
-async function runReplay(quick: boolean): Promise<ReplaySummary | undefined> {
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'replay-vs-lru-cache.ts');
-  if (!existsSync(file)) {
-    console.log('\nreplay speed benchmark: skipped (test/bench/replay-vs-lru-cache.ts is not there yet)');
-    return undefined;
-  }
-  const mod = (await import(pathToFileURL(file).href)) as { main?: (argv?: readonly string[]) => unknown };
-  if (typeof mod.main !== 'function') {
-    console.log('\nreplay speed benchmark: skipped (test/bench/replay-vs-lru-cache.ts exports no main())');
-    return undefined;
-  }
-  console.log('\nreplay speed benchmark (test/bench/replay-vs-lru-cache.ts):');
-  const result = await mod.main(quick ? ['--rounds', '3', '--passes', '2'] : []);
-  return result && typeof result === 'object' ? (result as ReplaySummary) : undefined;
-}
-
 /** What the transcode benchmark returns (see transcode.ts): `perCategory` rows, `encodeMsPerMegapixel`, …; rendered generically. */
 export type TranscodeSummary = Record<string, unknown>;
 
-async function runTranscode(quick: boolean): Promise<TranscodeSummary | undefined> {
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'transcode.ts');
-  if (!existsSync(file)) {
-    console.log('\ntranscode benchmark: skipped (test/bench/transcode.ts is not there yet)');
+/**
+ * Runs `main(argv)` of the benchmark module `test/bench/<file>` (skipped with a note when the file is
+ * absent or exports no `main`) and returns its result when it is an object.
+ */
+async function runModule(title: string, file: string, argv: readonly string[]): Promise<Record<string, unknown> | undefined> {
+  const full = path.join(path.dirname(fileURLToPath(import.meta.url)), file);
+  if (!existsSync(full)) {
+    console.log(`\n${title}: skipped (test/bench/${file} is not there yet)`);
     return undefined;
   }
-  const mod = (await import(pathToFileURL(file).href)) as { main?: (argv?: readonly string[]) => unknown };
+  const mod = (await import(pathToFileURL(full).href)) as { main?: (argv?: readonly string[]) => unknown };
   if (typeof mod.main !== 'function') {
-    console.log('\ntranscode benchmark: skipped (test/bench/transcode.ts exports no main())');
+    console.log(`\n${title}: skipped (test/bench/${file} exports no main())`);
     return undefined;
   }
-  console.log('\ntranscode benchmark (test/bench/transcode.ts):');
-  const result = await mod.main(quick ? ['--quick'] : []);
-  return result && typeof result === 'object' ? (result as TranscodeSummary) : undefined;
+  console.log(`\n${title} (test/bench/${file}):`);
+  const result = await mod.main(argv);
+  return result && typeof result === 'object' ? (result as Record<string, unknown>) : undefined;
 }
+
+const runReplay = (quick: boolean): Promise<ReplaySummary | undefined> =>
+  runModule('replay speed benchmark', 'replay-vs-lru-cache.ts', quick ? ['--rounds', '3', '--passes', '2'] : []);
+
+const runTranscode = (quick: boolean): Promise<TranscodeSummary | undefined> =>
+  runModule('transcode benchmark', 'transcode.ts', quick ? ['--quick'] : []);
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
