@@ -190,11 +190,12 @@ export interface HealthReport {
   /**
    * How this worker loaded its entry index: `source` `snapshot` (one IndexedDB read of the index
    * snapshot), `records` (every record read and reconciled with Cache Storage: on `activate`, or
-   * when the snapshot was missing or not current) or `empty` (nothing to load, or the index could
-   * not load); `loadMs`: ms from the start of the recovery to the index being usable
-   * (`performance.now()` clock); `entries`: entries loaded.
+   * when the snapshot was missing or not current) or `empty` (no records); `loadMs`: ms from the
+   * start of the recovery to the index being usable (`performance.now()` clock); `entries`: entries
+   * loaded. `null` while the index is not loaded (recovery failed or timed out: see
+   * `lastRecovery.error`).
    */
-  index: { source: 'snapshot' | 'records' | 'empty'; loadMs: number; entries: number };
+  index: { source: 'snapshot' | 'records' | 'empty'; loadMs: number; entries: number } | null;
   /** When this report was made, ms since epoch. */
   at: number;
   /** Which transcode targets the engine could encode (`routes[].transcode`), when a worker reports it. */

@@ -79,7 +79,7 @@ export async function healthReport(
     mutationTimeouts: cache.mutationTimeouts,
     recentErrors: { count: recent.length, last: recent.slice(-5) },
     warmup: warmup ? { ...warmup } : null,
-    index: cache.indexLoad ? { ...cache.indexLoad } : { source: 'empty', loadMs: 0, entries: 0 },
+    index: indexLoaded && cache.indexLoad ? { ...cache.indexLoad } : null,
     at: now,
   };
 }

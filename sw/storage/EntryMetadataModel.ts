@@ -186,6 +186,11 @@ export class EntryMetadataModel implements MetadataStore {
     return (await this.db()).getAll(ENTRIES_STORE);
   }
 
+  /** How many records there are (one `IDBObjectStore.count()`). */
+  async count(): Promise<number> {
+    return (await this.db()).count(ENTRIES_STORE);
+  }
+
   /** One record, or `undefined`. */
   async get(url: string): Promise<EntryRecord | undefined> {
     return (await this.db()).get(ENTRIES_STORE, url);

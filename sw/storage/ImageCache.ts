@@ -79,8 +79,8 @@ import { EntryTable, type IndexedEntry } from './EntryTable.ts';
 import { encodeSnapshot } from './IndexSnapshot.ts';
 import { ImageCacheStore } from './ImageCacheStore.ts';
 import { MemoryTier } from './MemoryTier.ts';
-import { KeyedChains, MutationQueue } from './MutationQueue.ts';
-import { recoverStores, type RecoveryReport } from './recover.ts';
+import { KeyedChains, MutationQueue, type QueueTask } from './MutationQueue.ts';
+import { RECOVERY_MS_PER_RECORD, recoverStores, type RecoveryReport } from './recover.ts';
 import { declaredLength, whyNotStorable, type NotStorableReason } from './storable.ts';
 import type { BodyStore, MetadataStore, RecordPatch } from './stores.ts';
 import {
@@ -282,6 +282,10 @@ export class ImageCache {
   #indexLoad: IndexLoadInfo | null = null;
   /** Whether the next recovery may load the index snapshot (false on `activate` and after a stuck mutation). */
   #snapshotAllowed = true;
+  /** The mutation queue's time limit per task (and per recovery step), in ms; `0`: none. */
+  readonly #mutationTimeLimitMs: Milliseconds;
+  /** Recoveries that timed out in this worker: each doubles the next one's time limits. */
+  #recoveryTimeouts = 0;
   #snapshotTimer: ReturnType<typeof setTimeout> | null = null;
   #snapshotFirstDirtyAt = 0;
   /** `errors` counted at the end of the last full recovery: after any error since, no snapshot is written (a failed delete may have left a body the snapshot cannot know about). */
@@ -324,8 +328,9 @@ export class ImageCache {
     this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
     if (!(this.maxPendingBytes > 0)) throw new RangeError(`maxPendingBytes must be > 0 bytes, got ${this.maxPendingBytes}`);
     this.#pinWaitMs = options.mutationTimeLimitMs ?? 10_000;
+    this.#mutationTimeLimitMs = this.#pinWaitMs;
     this.#queue = new MutationQueue({
-      timeLimitMs: options.mutationTimeLimitMs ?? 10_000,
+      timeLimitMs: this.#mutationTimeLimitMs,
       onTimeout: (label, error) => this.#onStuck(label, error),
     });
     this.#write = {
@@ -438,7 +443,7 @@ export class ImageCache {
   }
 
   #startRecovery(): Promise<RecoveryReport> {
-    const run = this.#queue.run('recover', () => this.#recover());
+    const run = this.#queue.run('recover', (task) => this.#recover(task));
     this.#ready = run;
     run.catch((e: unknown) => {
       if (this.#ready === run) this.#ready = null;
@@ -464,7 +469,7 @@ export class ImageCache {
     });
   }
 
-  async #recover(): Promise<RecoveryReport> {
+  async #recover(task: QueueTask): Promise<RecoveryReport> {
     this.#indexLoaded = false;
     const startedAt = performance.now();
     const allowSnapshot = this.#snapshotAllowed;
@@ -479,6 +484,9 @@ export class ImageCache {
       now: this.now,
       maxStaleSeconds: this.maxStaleSeconds,
       maxAgeSecondsFor: this.#maxAgeSecondsFor,
+      // Each recovery that timed out doubles the next one's limits (a slow disk is not stuck).
+      stepLimitMs: this.#mutationTimeLimitMs * 2 ** Math.min(this.#recoveryTimeouts, 6),
+      progress: (limitMs) => task.progress(limitMs),
     });
     this.#lastRecovery = report;
     this.#indexLoaded = true;
@@ -492,8 +500,14 @@ export class ImageCache {
     return report;
   }
 
+  /** The time limit of one step over `n` entries it cannot split (one large read or write), in ms. */
+  #limitFor(n: number): Milliseconds {
+    return this.#mutationTimeLimitMs + n * RECOVERY_MS_PER_RECORD;
+  }
+
   /** A queued mutation ran past its time limit: report, reopen IndexedDB, rebuild the index from the stores. */
   #onStuck(label: string, error: ImageCacheError): void {
+    if (label === 'recover') this.#recoveryTimeouts++;
     this.#events.error(undefined, label, error);
     void this.#metadata.close().catch((e: unknown) => this.#events.error(undefined, 'close stuck connection', e));
     this.#indexLoaded = false;
@@ -973,8 +987,9 @@ export class ImageCache {
    */
   async clear(): Promise<void> {
     await this.ready();
-    await this.#queue.run('clear', async () => {
+    await this.#queue.run('clear', async (task) => {
       const entries = this.#table.index.size;
+      task.progress(this.#limitFor(entries));
       const bytes = this.#table.index.bytes;
       this.#table.dropAll();
       await this.#metadata.clear();
@@ -998,12 +1013,13 @@ export class ImageCache {
    */
   async sweep(): Promise<number> {
     await this.ready();
-    return this.#queue.run('sweep', async () => {
+    return this.#queue.run('sweep', async (task) => {
       await this.#reconcileDeletedCache();
       if (!(this.maxStaleSeconds > 0) || this.#table.index.size === 0) return 0;
       const now = this.now();
       let expired = 0;
       for (const key of await this.#metadata.expiredUrls(now - this.maxStaleSeconds * 1000)) {
+        task.progress();
         const r = this.#table.committed(key);
         if (!r || !isPastStaleGrace(r.expiresAt, now, this.maxStaleSeconds)) continue;
         await this.#table.deleteStored(key, 'expire');
@@ -1069,8 +1085,9 @@ export class ImageCache {
     const bodies = this.#bodies;
     if (!bodies.moveExpiring) return 0;
     await this.ready();
-    return this.#queue.run('move-expiring', async () => {
+    return this.#queue.run('move-expiring', async (task) => {
       const urls = (await this.#metadata.expiredUrls(untilMs)).filter((url) => (this.#table.committed(url)?.expiresAt ?? Number.POSITIVE_INFINITY) <= untilMs);
+      task.progress(this.#limitFor(urls.length * 4));
       // A kill between a move's put and delete leaves a body in both caches, which only the full
       // recovery finds: before the first move the snapshot stops being current; it is rewritten after.
       const moved = await bodies.moveExpiring!(urls, async () => {
@@ -1146,11 +1163,12 @@ export class ImageCache {
     this.#snapshotTimer = null;
     let written = false;
     try {
-      written = await this.#queue.run('snapshot', async () => {
+      written = await this.#queue.run('snapshot', async (task) => {
         const writer = this.#metadata.writeSnapshot;
         if (!writer || !this.#indexLoaded || this.#table.storesMayDiffer || this.#events.stats.errors !== this.#errorsAtFullRecovery) return false;
         const entries = this.#table.snapshotEntries();
         if (!entries) return false;
+        task.progress(this.#limitFor(entries.length));
         return writer.call(this.#metadata, (generation) =>
           encodeSnapshot(entries, entries.length, { generation, cacheName: this.cacheName, accessSeq: this.#table.accessSeq }),
         );

@@ -3,7 +3,11 @@
  * with a time limit per task so that one stuck IndexedDB transaction cannot block every later
  * mutation, and every `flushSoon()` promise handed to `waitUntil`, for ever.
  *
- * When a task runs longer than `timeLimitMs`, its promise rejects with an
+ * The limit is a watchdog on progress, not a cap on work: a task that does a lot (the recovery of
+ * 100,000 entries) re-arms it as it goes ({@link QueueTask.progress}), and may re-arm it with a
+ * longer limit for one large step it cannot split (one `getAll()`, one `Cache.keys()`).
+ *
+ * When a task runs longer than its limit without progress, its promise rejects with an
  * {@link ImageCacheError} `mutation-timeout`, `onTimeout` is called (the cache reports it, closes
  * the IndexedDB connection and schedules a recovery), and the next task starts. The stuck task is
  * not cancelled (a promise cannot be): whatever it still does lands late, and the recovery that
@@ -19,6 +23,17 @@ export interface MutationQueueOptions {
   timeLimitMs?: Milliseconds;
   /** Called once per task that hit the limit, with its label, after its promise rejected. */
   onTimeout?: (label: string, error: ImageCacheError) => void;
+}
+
+/** What a running task of a {@link MutationQueue} may tell the queue. */
+export interface QueueTask {
+  /**
+   * Reports progress: re-arms the task's time limit, which then runs from now. With `limitMs`, the
+   * limit becomes `limitMs` (ms) for the rest of the task (a large step ahead); without, the last
+   * limit set (the queue's `timeLimitMs` at first). No effect once the task has timed out, or when
+   * the queue has no limit.
+   */
+  progress(limitMs?: Milliseconds): void;
 }
 
 /** A serial task queue with a time limit per task. @internal */
@@ -47,9 +62,11 @@ export class MutationQueue {
   /**
    * Runs `fn` after every task queued before it has settled (or timed out).
    * @param label Names the task in a `mutation-timeout` error.
-   * @returns `fn`'s result; rejects with `fn`'s error, or with `mutation-timeout`.
+   * @param fn The task; it may report progress through its argument.
+   * @returns `fn`'s result; rejects with `fn`'s error, or with `mutation-timeout` (code) when it ran
+   *   longer than its limit without reporting progress.
    */
-  run<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  run<T>(label: string, fn: (task: QueueTask) => Promise<T>): Promise<T> {
     this.#pending++;
     const run = this.#tail.then(() => this.#limited(label, fn));
     const settled = run.then(
@@ -64,27 +81,47 @@ export class MutationQueue {
     return run;
   }
 
-  #limited<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    let task: Promise<T>;
+  #limited<T>(label: string, fn: (task: QueueTask) => Promise<T>): Promise<T> {
+    let limitMs = this.#timeLimitMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
+    let onTimeout: () => void = () => {};
+    const arm = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => onTimeout(), limitMs);
+    };
+    const task: QueueTask = {
+      progress: (ms) => {
+        if (done || !(this.#timeLimitMs > 0)) return;
+        if (ms !== undefined) limitMs = Math.max(this.#timeLimitMs, ms);
+        arm();
+      },
+    };
+    let work: Promise<T>;
     try {
-      task = fn();
+      work = fn(task);
     } catch (e) {
+      done = true;
       return Promise.reject(e);
     }
-    if (!(this.#timeLimitMs > 0)) return task;
+    if (!(this.#timeLimitMs > 0)) return work;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      onTimeout = () => {
+        done = true;
         this.#timeouts++;
-        const error = new ImageCacheError('mutation-timeout', { operation: label, timeLimitMs: this.#timeLimitMs });
+        const error = new ImageCacheError('mutation-timeout', { operation: label, timeLimitMs: limitMs });
         reject(error);
         this.#onTimeout?.(label, error);
-      }, this.#timeLimitMs);
-      task.then(
+      };
+      if (!done && timer === undefined) arm();
+      work.then(
         (value) => {
+          done = true;
           clearTimeout(timer);
           resolve(value);
         },
         (e: unknown) => {
+          done = true;
           clearTimeout(timer);
           reject(e);
         },

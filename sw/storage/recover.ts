@@ -11,6 +11,7 @@ import { ZERO_STATS, type CacheEvents } from './CacheEvents.ts';
 import type { EntryTable } from './EntryTable.ts';
 import { isSnapshot, type IndexSnapshot } from './IndexSnapshot.ts';
 import { planRecovery } from './planRecovery.ts';
+import type { QueueTask } from './MutationQueue.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
 
 /** What recovery found and did. */
@@ -34,6 +35,14 @@ export interface RecoveryReport {
   entries: number;
   durationMs: Milliseconds;
   /**
+   * Whether the bodies were listed (`Cache.keys()`) and checked against the records. `false` when
+   * the engine refused to list that many (Chromium, about 100,000 entries): committed records then
+   * stand for their bodies (a missing body is found on its next hit), and a body without a record
+   * (left by a worker killed between deleting a record and its body) is not found; it stays until
+   * its URL is stored again or the cache is cleared. `true` from a current snapshot (it needs no listing).
+   */
+  bodiesListed: boolean;
+  /**
    * Where the index came from: `snapshot` (one read of a current index snapshot), `records` (every
    * record, with the full reconciliation against Cache Storage), `empty` (no records).
    */
@@ -56,7 +65,24 @@ export interface RecoveryContext {
    * `activate`, where a new worker version reconciles both stores in full). @default false
    */
   allowSnapshot?: boolean;
+  /**
+   * Reports progress to the mutation queue's watchdog ({@link QueueTask.progress}); with `limitMs`,
+   * the limit for the steps ahead. @default none
+   */
+  progress?: (limitMs?: Milliseconds) => void;
+  /** The queue's time limit per step, in ms, scaled by the record count for the bulk reads. @default 10000 */
+  stepLimitMs?: Milliseconds;
 }
+
+/**
+ * Time allowed per record, in ms, on top of the step limit, for the steps recovery cannot split
+ * (one `getAll()` of the records, one `Cache.keys()` of the bodies): 100,000 records get 10 s +
+ * 50 s. Chromium read 100,000 records and keys in … (bench, `test/bench/wake.ts`).
+ */
+export const RECOVERY_MS_PER_RECORD = 0.5;
+
+/** Calls `progress` every this many items of a loop over the records. */
+const PROGRESS_EVERY = 256;
 
 /**
  * Runs one recovery pass and loads `ctx.table` from the stores.
@@ -79,10 +105,25 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
       if (snapshot.urls.length === 0 || (await snapshotBodiesPresent(bodyStore, snapshot.urls))) return loadSnapshot(ctx, snapshot, started);
     }
   }
-  const [records, bodyUrls, staleCopies] = await Promise.all([metadata.getAll(), bodyStore.urls(), bodyStore.staleCopies?.() ?? []]);
-  const bodies = new Set(bodyUrls);
+  // The one large step: every record and every body key, each in one read that cannot report
+  // progress; its limit grows with the record count (a stuck read still times out).
+  const progress = ctx.progress ?? (() => {});
+  const expected = (await metadata.count?.()) ?? 0;
+  progress((ctx.stepLimitMs ?? 10_000) + expected * RECOVERY_MS_PER_RECORD);
+  const [records, bodyUrls, staleCopies] = await Promise.all([metadata.getAll(), listing(bodyStore.urls()), listing(bodyStore.staleCopies?.() ?? Promise.resolve([]))]);
+  progress(ctx.stepLimitMs ?? 10_000);
+  // Unlisted (too many bodies to list at once): the committed records stand for their bodies, as
+  // an index snapshot does; a body found missing on a hit drops its record then (invariant 6).
+  const bodiesListed = bodyUrls !== null;
+  const bodies = new Set(bodyUrls ?? []);
   const pendingBodyBytes = new Map<string, number>();
+  let done = 0;
   for (const r of records) {
+    if (++done % PROGRESS_EVERY === 0) progress();
+    if (!bodiesListed && r.state !== 'pending') {
+      bodies.add(r.url);
+      continue;
+    }
     // `keys()` can miss bodies written moments before from another context (seen in Chromium
     // right after a wake): confirm with a lookup before the planner drops a record.
     const body = bodies.has(r.url) && r.state !== 'pending' ? null : await bodyStore.match(r.url);
@@ -96,19 +137,30 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     records,
     bodies,
     pendingBodyBytes,
-    staleCopies: new Set(staleCopies),
+    staleCopies: new Set(staleCopies ?? []),
     nowMs: now,
     maxStaleSeconds: ctx.maxStaleSeconds,
     maxAgeSecondsFor: (url) => ctx.maxAgeSecondsFor(byUrl.get(url)!),
   });
+  progress();
   await metadata.deleteMany(plan.dropRecords);
-  for (const url of plan.deleteBodies) await bodyStore.delete(url);
-  for (const url of plan.deleteStaleCopies) await bodyStore.deleteStaleCopy?.(url);
+  progress();
+  for (const url of plan.deleteBodies) {
+    await bodyStore.delete(url);
+    if (++done % PROGRESS_EVERY === 0) progress();
+  }
+  for (const url of plan.deleteStaleCopies) {
+    await bodyStore.deleteStaleCopy?.(url);
+    if (++done % PROGRESS_EVERY === 0) progress();
+  }
+  progress();
   await metadata.putMany(plan.rewrite);
+  progress();
   table.load(plan.keep);
   const persisted = await metadata.getStats();
   if (persisted) events.stats = { ...ZERO_STATS, ...persisted };
   for (const key of plan.expire) {
+    if (++done % PROGRESS_EVERY === 0) progress();
     // Never loaded: only the stores and the counters change.
     events.count('expirations');
     events.emit({ type: 'expired', url: key, bytes: byUrl.get(key)?.bytes ?? 0 });
@@ -117,7 +169,10 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
   }
   // Re-apply the budget (limits may have shrunk since the entries were stored), stale first.
   const victims = table.shrink(now);
-  for (const key of victims) await table.deleteStored(key, 'evict');
+  for (const key of victims) {
+    await table.deleteStored(key, 'evict');
+    if (++done % PROGRESS_EVERY === 0) progress();
+  }
   events.dirty = true;
   const stale = table.countStale(now);
   return {
@@ -136,7 +191,23 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     entries: table.index.size,
     durationMs: ctx.now() - started,
     source: records.length === 0 ? 'empty' : 'records',
+    bodiesListed,
   };
+}
+
+/**
+ * A listing of Cache Storage keys, or `null` when the engine refuses to list them all at once:
+ * Chromium fails `Cache.keys()` with `AbortError` ("Operation too large") once the result passes
+ * its 10 MB limit on one query, about 100,000 entries (w3c/ServiceWorker#1066, crbug.com/688268;
+ * `test/bench/wake.ts` found it at 100,000 bench entries). Other errors reject.
+ */
+async function listing(urls: Promise<string[]>): Promise<string[] | null> {
+  try {
+    return await urls;
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') return null;
+    throw e;
+  }
 }
 
 /**
@@ -181,20 +252,27 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
       patches.push(fresh);
     }
   }
+  const progress = ctx.progress ?? (() => {});
+  let done = 0;
   if (patches.length > 0) await metadata.writeBehind(patches, null, true);
+  progress();
   table.loadSnapshot(snapshot, skip, capped);
   const persisted = await metadata.getStats();
   if (persisted) events.stats = { ...ZERO_STATS, ...persisted };
   const bytesOf = new Map<string, Bytes>();
   for (const i of skip) bytesOf.set(snapshot.urls[i]!, snapshot.bytes[i]!);
   for (const key of expire) {
+    if (++done % PROGRESS_EVERY === 0) progress();
     events.count('expirations');
     events.emit({ type: 'expired', url: key, bytes: bytesOf.get(key) ?? 0 });
     await metadata.deleteMany([key]);
     await bodyStore.delete(key);
   }
   const victims = table.shrink(now);
-  for (const key of victims) await table.deleteStored(key, 'evict');
+  for (const key of victims) {
+    await table.deleteStored(key, 'evict');
+    if (++done % PROGRESS_EVERY === 0) progress();
+  }
   events.dirty = true;
   return {
     previousCacheName: null,
@@ -212,5 +290,6 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
     entries: table.index.size,
     durationMs: ctx.now() - started,
     source: 'snapshot',
+    bodiesListed: true,
   };
 }

@@ -70,6 +70,8 @@ export interface BodyStore {
 export interface MetadataStore {
   /** Every record, in key (URL) order. */
   getAll(): Promise<EntryRecord[]>;
+  /** Optional: how many records there are, without reading them (recovery sizes its time limit by it). */
+  count?(): Promise<number>;
   /** One record, or `undefined`. */
   get(url: string): Promise<EntryRecord | undefined>;
   /**

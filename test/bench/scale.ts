@@ -110,7 +110,7 @@ const SEED_BATCH = 500;
 const fmtLevel = (n: number) => n.toLocaleString('en-US');
 
 /** Waits until every URL of `urls` is in `cacheName` (polling the ones not seen yet). @returns how many are. */
-async function waitStored(page: Page, cacheName: string, urls: string[], timeoutMs: number): Promise<number> {
+export async function waitStored(page: Page, cacheName: string, urls: string[], timeoutMs: number): Promise<number> {
   return page.evaluate(
     async ({ name, list, timeout }) => {
       const cache = await caches.open(name);
@@ -255,7 +255,8 @@ async function readIndex(page: Page, level: number): Promise<IndexLoad> {
   let h: Record<string, any> = {};
   while (Date.now() - t0 < 120_000) {
     h = await page.evaluate(async () => (await fetch('__image-cache/health', { cache: 'no-store' })).json());
-    if (h.indexLoaded === true || (h.index && typeof h.index.loadMs === 'number')) break;
+    // Not loaded yet (`index: null`, `lastRecovery.error`): the recovery is retried; keep asking.
+    if (h.indexLoaded === true) break;
     await sleep(100);
   }
   const index = h.index as { loadMs?: number; source?: string; entries?: number } | undefined;

@@ -122,6 +122,8 @@ export interface StartVariantOptions {
   emptyDir: string;
   images: ImageStore;
   latencyMs: number;
+  /** Port to listen on (a fixed one keeps the origin, hence its storage, across runs). @default 0 (ephemeral) */
+  port?: number;
 }
 
 /** Starts one variant's server. */
@@ -170,7 +172,7 @@ export async function startVariant(options: StartVariantOptions): Promise<Varian
   const server = await startStaticServer({
     mounts: [{ prefix: '/', dir: options.bundle?.dir ?? options.emptyDir }],
     host: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     hooks,
   });
   return { id: options.id, name, worker, cacheName: worker ? CACHE_NAMES[name] : undefined, server, origin: server.url };

@@ -80,7 +80,7 @@ describe('healthReport: failures recover and are visible (issue 9 item 8)', () =
     const woken = open();
     const report = await healthReport(woken, new ErrorLog(), null, async () => null, undefined);
     expect(report.index).toMatchObject({ source: 'snapshot', entries: 1 });
-    expect(report.index.loadMs).toBeGreaterThanOrEqual(0);
-    expect(Object.keys(report.index).sort()).toEqual(['entries', 'loadMs', 'source']);
+    expect(report.index!.loadMs).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(report.index!).sort()).toEqual(['entries', 'loadMs', 'source']);
   });
 });
