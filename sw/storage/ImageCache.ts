@@ -618,12 +618,18 @@ export class ImageCache {
     return { result: 'miss' };
   }
 
-  /** A record without its body: the body was deleted behind our back (a page, another worker version). */
+  /**
+   * A record without its body: the body was deleted behind our back (a page, another worker
+   * version). The reconciliation runs later, in the queue, and drops only a *committed* record
+   * still without its body: by then the key may hold a refill being written (a pending record,
+   * whose body is not there yet by design), e.g. one whose reservation joined a batch queued
+   * before this reconciliation. Dropping that would abandon the refill and delete its body.
+   */
   #bodyGone(key: string): LookupResult {
     void this.#queue
       .run('reconcile', async () => {
         if (await this.#reconcileDeletedCache()) return;
-        if (!this.#table.records.has(key) || (await this.#bodies.match(key))) return;
+        if (!this.#table.committed(key) || (await this.#bodies.match(key))) return;
         this.#table.index.remove(key);
         this.#table.records.delete(key);
         this.#memory?.forget(key);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CacheEvent } from '../../../sw/protocol.ts';
 import { EntryMetadataModel } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCache, type ImageCacheOptions } from '../../../sw/storage/ImageCache.ts';
+import { ImageCacheStore } from '../../../sw/storage/ImageCacheStore.ts';
 import { whyNotStorable } from '../../../sw/storage/storable.ts';
 import { bodiesIn, Clock, FakeBodyStore, FakeMetadataStore, imageResponse } from '../../helpers/fakes.ts';
 
@@ -112,6 +113,51 @@ describe("the page's clearing (item 6)", () => {
     expect((await cache.entries()).map((e) => e.url)).toEqual([u('b')]);
     expect(cache.stats().bytesUsed).toBe(100);
     expect([...(await bodiesIn(CACHE)).keys()]).toEqual([u('b')]);
+  });
+
+  it('aRefillWhoseReservationOvertookTheReconciliationOfItsLookupIsStored', async () => {
+    // The real Cache API, with two gates: the vanished-cache check of the next write, and the
+    // body write of `b`'s refill (so the reconciliation finds the new record still being written).
+    class GatedStore extends ImageCacheStore {
+      existsGate: Promise<void> | null = null;
+      putGates = new Map<string, Promise<void>>();
+      override async exists(): Promise<boolean> {
+        await this.existsGate;
+        return super.exists();
+      }
+      override async put(url: string, response: Response): Promise<void> {
+        await this.putGates.get(url);
+        return super.put(url, response);
+      }
+    }
+    const bodies = new GatedStore(CACHE);
+    const { cache } = makeCache({ bodies });
+    await cache.put(u('a'), imageResponse(100));
+    await cache.put(u('b'), imageResponse(100));
+    await caches.delete(CACHE); // the page logs out, then asks for `a` and `b` again
+    let openExists!: () => void;
+    bodies.existsGate = new Promise<void>((r) => (openExists = r));
+    let openPutB!: () => void;
+    bodies.putGates.set(u('b'), new Promise<void>((r) => (openPutB = r)));
+    // `a`'s refill is queued first; its reservation task waits on the vanished-cache check.
+    const putA = cache.put(u('a'), imageResponse(100));
+    // `b`'s lookup finds its old record without a body: a reconciliation of `b` is queued
+    // behind `a`'s reservation task.
+    expect((await cache.lookup(u('b'))).result).toBe('miss');
+    // `b`'s refill joins `a`'s reservation batch, which has not started reserving yet.
+    const putB = cache.put(u('b'), imageResponse(100));
+    openExists(); // the old records are dropped, then `a` and `b` are reserved (pending)
+    await cache.flush(); // queued after the reconciliation of `b`, which has run by now
+    openPutB();
+    expect(await putA).toMatchObject({ stored: true });
+    expect(await putB).toMatchObject({ stored: true });
+    expect((await cache.entries()).map((e) => e.url).sort()).toEqual([u('a'), u('b')]);
+    expect((await new EntryMetadataModel('reliability-db').getAll()).map((r) => [r.url, r.state])).toEqual([
+      [u('a'), 'committed'],
+      [u('b'), 'committed'],
+    ]);
+    expect([...(await bodiesIn(CACHE)).keys()].sort()).toEqual([u('a'), u('b')]);
+    expect(cache.stats()).toMatchObject({ entries: 2, bytesUsed: 200 });
   });
 
   it('aMemoryTierCopyIsNotServedAfterThePageDeletedTheCache', async () => {
