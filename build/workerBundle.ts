@@ -5,9 +5,13 @@
  * - `sw/policy/createPolicy.ts`: a generated module importing only the configured `policy`;
  * - `sw/worker/options.ts`: `sw/slim/options.ts` (the build validated the config; no validation
  *   or error-message code in the worker);
+ * - `sw/errors/messages.ts`: `sw/slim/messages.ts` (only the messages of the codes raised at run
+ *   time; the validation codes are raised by the build);
  * - `sw/transcode/Transcoder.ts`: `sw/slim/noTranscoder.ts` unless a route has `transcode`;
  * - `sw/worker/variants.ts`: `sw/slim/noVariants.ts` unless a route has `variants`;
- * - `sw/storage/MemoryTier.ts`: `sw/slim/noMemoryTier.ts` when `memoryTierBytes` is `0`.
+ * - `sw/storage/MemoryTier.ts`: `sw/slim/noMemoryTier.ts` when `memoryTierBytes` is `0`;
+ * - `sw/policy/responseLifetimeSeconds.ts`: `sw/slim/noResponseFreshness.ts` unless the config or a
+ *   route has `freshness: "response"`.
  * The config and the manifests are then written in place of the placeholders (`standalone.ts`).
  */
 import path from 'node:path';
@@ -38,6 +42,8 @@ export interface WorkerFeatures {
   variants: boolean;
   /** `memoryTierBytes` > 0 (the memory tier is bundled). */
   memoryTier: boolean;
+  /** The config or some route has `freshness: "response"` (the response-lifetime parsing is bundled). */
+  responseFreshness: boolean;
 }
 
 /** The features `config` uses. */
@@ -47,6 +53,7 @@ export function featuresOf(config: ResolvedConfig): WorkerFeatures {
     transcode: config.routes.some((r) => r.transcode !== undefined),
     variants: config.routes.some((r) => r.variants !== undefined),
     memoryTier: config.memoryTierBytes > 0,
+    responseFreshness: config.freshness === 'response' || config.routes.some((r) => r.freshness === 'response'),
   };
 }
 
@@ -77,10 +84,14 @@ const TSCONFIG_RAW = { compilerOptions: { target: 'ES2022', strict: true, verbat
 /** The esbuild plugin swapping in the modules of the header for `features`. */
 export function slimPlugin(sourceRoot: string, features: WorkerFeatures): esbuild.Plugin {
   const sw = (p: string) => path.join(sourceRoot, 'sw', p);
-  const swaps = new Map<string, string>([[sw('worker/options.ts'), sw('slim/options.ts')]]);
+  const swaps = new Map<string, string>([
+    [sw('worker/options.ts'), sw('slim/options.ts')],
+    [sw('errors/messages.ts'), sw('slim/messages.ts')],
+  ]);
   if (!features.transcode) swaps.set(sw('transcode/Transcoder.ts'), sw('slim/noTranscoder.ts'));
   if (!features.variants) swaps.set(sw('worker/variants.ts'), sw('slim/noVariants.ts'));
   if (!features.memoryTier) swaps.set(sw('storage/MemoryTier.ts'), sw('slim/noMemoryTier.ts'));
+  if (!features.responseFreshness) swaps.set(sw('policy/responseLifetimeSeconds.ts'), sw('slim/noResponseFreshness.ts'));
   const createPolicy = sw('policy/createPolicy.ts');
   const policyClass = POLICY_CLASSES[features.policy];
   return {

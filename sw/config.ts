@@ -374,7 +374,7 @@ function integer(value: unknown, key: string, min: number, unit: string): number
  */
 export const MAX_TIMER_MS: Milliseconds = 2 ** 31 - 1;
 
-/** Backoff of the first warm-up retry, in ms (doubling per retry; see sw/warmup/precache.ts). */
+/** Backoff of the first warm-up retry, in ms (doubling per retry; `backoffBaseMs` in sw/policy/JobQueue.ts). */
 const WARMUP_BACKOFF_MS: Milliseconds = 250;
 
 /** Fails naming `key` when a delay of `ms` milliseconds cannot be held by `setTimeout`. */

@@ -1,7 +1,6 @@
 import { errorCodeOf } from '../errors/ImageCacheError.ts';
 import { PROTOCOL, type ClientReply, type ClientRequest, type QueuePriority, type WarmProgress, type WarmResult } from '../protocol.ts';
 import type { ImageCache } from '../storage/ImageCache.ts';
-import { precacheImages } from '../warmup/precache.ts';
 
 /** The path segment of the worker's virtual endpoints, below its scope. */
 export const API_PREFIX = '__image-cache/';
@@ -13,13 +12,11 @@ export interface ApiContext {
   statsExtras?: () => Record<string, unknown>;
   /** The health report. */
   health: () => Promise<unknown>;
-  /** Freshness lifetime for warmed URLs, in seconds. */
-  maxAgeSecondsFor?: (url: string) => number;
   /**
    * Warms `urls` (absolute) through the worker's job queue at `priority`, calling `onProgress`
-   * after each URL. @default without it, {@link warm} fetches them directly (no queue)
+   * after each URL.
    */
-  warm?: (urls: string[], priority: QueuePriority, onProgress?: (progress: WarmProgress) => void) => Promise<WarmResult>;
+  warm: (urls: string[], priority: QueuePriority, onProgress?: (progress: WarmProgress) => void) => Promise<WarmResult>;
 }
 
 const PRIORITIES: readonly QueuePriority[] = ['capture', 'manifest', 'warm'];
@@ -29,25 +26,6 @@ function json(body: unknown, status = 200): Response {
     status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
   });
-}
-
-/** Fetches and stores a list of URLs (batch warm-up); reports each URL's outcome. */
-export async function warm(context: ApiContext, urls: readonly string[], base: string): Promise<WarmResult> {
-  const result: WarmResult = { stored: [], skipped: [], failed: [] };
-  await precacheImages(
-    context.cache,
-    urls.map((u) => ({ url: new URL(u, base).href, revision: null })),
-    {
-      kind: 'runtime',
-      retries: 1,
-      maxAgeSecondsFor: context.maxAgeSecondsFor,
-      onResult(url, outcome, reason) {
-        if (outcome === 'failed') result.failed.push({ url, reason: reason ?? 'failed' });
-        else result[outcome].push(url);
-      },
-    },
-  );
-  return result;
 }
 
 /**
@@ -83,8 +61,7 @@ export async function runOperation(
       if (request.priority !== undefined && !PRIORITIES.includes(request.priority)) {
         throw new TypeError(`warm: priority must be one of ${PRIORITIES.join(', ')}`);
       }
-      if (context.warm) return context.warm(request.urls.map((u) => new URL(u, base).href), request.priority ?? 'warm', onProgress);
-      return warm(context, request.urls, base);
+      return context.warm(request.urls.map((u) => new URL(u, base).href), request.priority ?? 'warm', onProgress);
     default:
       throw new TypeError(`unknown operation ${JSON.stringify((request as { op: unknown }).op)}`);
   }

@@ -223,7 +223,6 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
       // A URL that kept failing degrades health like a failed warm-up URL.
       return { ...report, status: report.status === 'ok' && queue.dead.length > 0 ? 'degraded' : report.status, queue, transcode: transcoder.health };
     },
-    maxAgeSecondsFor: (url) => strategy.lifetimeSecondsFor(url),
     warm: async (urls, priority, onProgress) => {
       const result: WarmResult = { stored: [], skipped: [], failed: [] };
       await jobs.enqueue(

@@ -13,6 +13,8 @@ import { replacePlaceholder } from '../../../build/inject.ts';
 import { REPO_ROOT } from '../../../build/templates.ts';
 import { bundleWorker, featuresOf } from '../../../build/workerBundle.ts';
 import { resolveConfig, type ResolvedConfig } from '../../../sw/config.ts';
+import { messages } from '../../../sw/errors/messages.ts';
+import { messages as slimMessages } from '../../../sw/slim/messages.ts';
 import { resolveInstallOptions as slimResolve } from '../../../sw/slim/options.ts';
 import { MANIFEST_PLACEHOLDER, STANDALONE_PLACEHOLDER } from '../../../sw/standalone.ts';
 import { resolveInstallOptions, type InstallImageCacheOptions } from '../../../sw/worker/options.ts';
@@ -21,11 +23,12 @@ import { resolveInstallOptions, type InstallImageCacheOptions } from '../../../s
  * Budget of the default config's sw.js, gzipped (zlib level 9), in bytes: a ratchet, not the goal.
  * Issue 13 asks for 12 KiB and this tree misses it: the core the default config needs (cache with
  * pipelined writes and the index snapshot, strategy, static route and stale store, job queue,
- * endpoints, shell, idb, workbox-routing) is about 30.2 KiB (2026-12-02, after the merges of the
- * scale and static-route work). The module checks below catch re-bundling what the config does not
- * use; this budget catches growth.
+ * endpoints, shell, idb, workbox-routing) is about 29.6 KiB (30,264 bytes on 2026-12-03, after the
+ * dead no-queue warm-up path went and the validation messages and response-freshness parsing left
+ * the default bundle). The module checks below catch re-bundling what the config does not use; this
+ * budget catches growth.
  */
-const DEFAULT_BUDGET_GZIP_BYTES = 31 * 1024;
+const DEFAULT_BUDGET_GZIP_BYTES = 29.75 * 1024;
 
 const defaultRaw = JSON.parse(readFileSync(path.join(REPO_ROOT, 'image-cache.config.json'), 'utf8')) as Record<string, unknown>;
 /** The repository's default config (its warm-up sources are read by the build only). */
@@ -41,7 +44,7 @@ const everyFeature = (): ResolvedConfig =>
     shell: [...(defaultRaw.shell as string[]), '/fallback.png'],
     routes: [
       { pattern: '/data/images/banner/', maxAgeSeconds: 86400, transcode: { to: 'image/webp', quality: 0.8 } },
-      { pattern: '/photos/', variants: { pattern: '/photos/(?<image>[^/]+)-(?<width>\\d+)\\.(?<format>webp|jpg)$' } },
+      { pattern: '/photos/', freshness: 'response', variants: { pattern: '/photos/(?<image>[^/]+)-(?<width>\\d+)\\.(?<format>webp|jpg)$' } },
     ],
   });
 
@@ -68,26 +71,32 @@ describe('the standalone sw.js bundled per config', () => {
   it('bundlesForTheDefaultConfigOnlyWhatItUsesWithinTheSizeBudget', async () => {
     const { modules, gzipBytes } = await built(defaultConfig());
     expect(modules.some((m) => m.endsWith('sw/config.ts'))).toBe(false);
-    expect(modules.some((m) => m.endsWith('sw/errors/messages.ts'))).toBe(true);
+    // The runtime codes' messages only (the build raises the validation codes).
+    expect(modules.some((m) => m.endsWith('sw/errors/messages.ts'))).toBe(false);
+    expect(modules.some((m) => m.endsWith('sw/errors/runtimeMessages.ts'))).toBe(true);
     expect(modules.filter((m) => m.includes('sw/transcode/'))).toEqual([]);
     expect(modules.filter((m) => /sw\/policy\/[A-Z]\w*Policy\.ts$/.test(m)).map((m) => path.basename(m))).toEqual(['LruPolicy.ts']);
     expect(modules.some((m) => m.endsWith('sw/worker/variants.ts') || m.endsWith('sw/storage/MemoryTier.ts'))).toBe(false);
+    expect(modules.some((m) => m.endsWith('sw/policy/responseLifetimeSeconds.ts'))).toBe(false);
     expect(gzipBytes).toBeLessThanOrEqual(DEFAULT_BUDGET_GZIP_BYTES);
   });
 
   it('bundlesTheConfiguredPolicyTranscoderVariantsAndMemoryTierWhenTheConfigUsesThem', async () => {
     const config = everyFeature();
-    expect(featuresOf(config)).toEqual({ policy: 'gdsf', transcode: true, variants: true, memoryTier: true });
+    expect(featuresOf(config)).toEqual({ policy: 'gdsf', transcode: true, variants: true, memoryTier: true, responseFreshness: true });
+    expect(featuresOf(resolveConfig({ ...defaultRaw, freshness: 'response' })).responseFreshness).toBe(true);
     const all = await built(config);
-    for (const m of ['sw/policy/GdsfPolicy.ts', 'sw/transcode/Transcoder.ts', 'sw/transcode/ssim.ts', 'sw/worker/variants.ts', 'sw/storage/MemoryTier.ts']) {
+    for (const m of ['sw/policy/GdsfPolicy.ts', 'sw/transcode/Transcoder.ts', 'sw/transcode/ssim.ts', 'sw/worker/variants.ts', 'sw/storage/MemoryTier.ts', 'sw/policy/responseLifetimeSeconds.ts']) {
       expect(all.modules.some((x) => x.endsWith(m)), m).toBe(true);
     }
     // The code itself: the policy's name, the encoder call, the transcoded-entry header.
     expect(all.code).toContain('"gdsf"');
     expect(all.code).toContain('convertToBlob');
     expect(all.code).toContain('X-SW-Image-Cache-Transcoded');
+    expect(all.code).toContain('"max-age"');
     const lean = await built(defaultConfig());
     expect(lean.code).not.toContain('convertToBlob');
+    expect(lean.code).not.toContain('"max-age"');
     expect(all.gzipBytes).toBeGreaterThan(lean.gzipBytes + 2048);
   });
 
@@ -96,6 +105,21 @@ describe('the standalone sw.js bundled per config', () => {
     // LruPolicy stays: the cache's index keeps its recency order with it.
     expect(modules.filter((m) => /sw\/policy\/[A-Z]\w*Policy\.ts$/.test(m)).map((m) => path.basename(m)).sort()).toEqual(['LruPolicy.ts', 'S3FifoPolicy.ts']);
     expect(code).toContain('"s3fifo"');
+  });
+
+  it('raisesNoValidationCodeInTheWorkerAndRendersEveryRuntimeCodeAsTheLibraryDoes', async () => {
+    const validationCodes = ['invalid-config', 'max-bytes-required', 'manifest-over-budget', 'invalid-manifest'];
+    const runtimeCodes = ['index-unavailable', 'quota-exceeded', 'mutation-timeout', 'storage-failed', 'listener-failed'];
+    expect(Object.keys(messages).sort()).toEqual([...validationCodes, ...runtimeCodes].sort());
+    for (const config of [defaultConfig(), everyFeature()]) {
+      const { code } = await built(config);
+      // No code in the worker raises a validation code (the build checked the config and manifest).
+      for (const c of validationCodes) expect(code, c).not.toContain(`"${c}"`);
+      expect(code).toContain('the queue moved on, the IndexedDB connection is reopened and recovery reruns');
+    }
+    expect(Object.keys(slimMessages).sort()).toEqual([...runtimeCodes].sort());
+    const details = { reason: 'r', url: 'https://example.test/a.png', operation: 'put', timeLimitMs: 5, name: 'N', message: 'm', type: 'evicted' };
+    for (const c of runtimeCodes) expect(slimMessages[c]!(details), c).toBe(messages[c]!(details));
   });
 
   it('passesTheBuildResolvedConfigToTheCacheAsTheWorkerValidationWould', () => {

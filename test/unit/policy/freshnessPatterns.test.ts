@@ -9,10 +9,9 @@ import {
   isFresh,
   isWithinStaleWhileRevalidate,
   lifetimeSeconds,
-  parseCacheControl,
-  responseLifetimeSeconds,
   STALE_AT_ONCE_SECONDS,
 } from '../../../sw/policy/freshness.ts';
+import { parseCacheControl, responseLifetimeSeconds } from '../../../sw/policy/responseLifetimeSeconds.ts';
 
 const NOW = 1_700_000_000_000;
 const h = (fields: Record<string, string>) => new Headers(fields);
