@@ -143,9 +143,12 @@ export interface ImageCacheOptions {
   /** Write-behind delay for access times and stats, in ms. @default 1000 */
   writeBehindMs?: Milliseconds;
   /**
-   * Longest an index mutation (a put's transaction, a write-behind batch, a recovery) may run, in
-   * ms, before the queue moves on: the error is reported (`mutation-timeout`), the IndexedDB
-   * connection reopened and recovery rerun. `0`: no limit.
+   * Longest an index mutation (a put's transaction, a write-behind batch, a recovery) may run
+   * without progress, in ms, before the queue moves on: the error is reported (`mutation-timeout`),
+   * the IndexedDB connection reopened and recovery rerun. Long tasks (recovery, sweep, clear, the
+   * snapshot write) report progress, and a step they cannot split (one `getAll()`, one
+   * `Cache.keys()`) gets 0.5 ms per entry more; each recovery that timed out doubles the next
+   * one's limits. `0`: no limit.
    * @default 10000
    */
   mutationTimeLimitMs?: Milliseconds;
