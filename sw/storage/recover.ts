@@ -6,7 +6,7 @@
  * @internal
  */
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
-import { capFreshness, isPastStaleGrace } from '../policy/freshness.ts';
+import { capFreshness, isFresh, isPastStaleGrace } from '../policy/freshness.ts';
 import { ZERO_STATS, type CacheEvents } from './CacheEvents.ts';
 import type { EntryTable } from './EntryTable.ts';
 import { isSnapshot, type IndexSnapshot } from './IndexSnapshot.ts';
@@ -238,15 +238,21 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
   const capped = new Map<number, { storedAt: Milliseconds; expiresAt: Milliseconds }>();
   const expire: string[] = [];
   const patches: Array<{ url: string; storedAt: Milliseconds; expiresAt: Milliseconds }> = [];
+  // One object for every entry (the wake's hot loop: no allocation unless an entry is capped).
+  const entry = { url: '', storedAt: 0, expiresAt: 0 };
+  let stale = 0;
   for (let i = 0; i < n; i++) {
     const url = snapshot.urls[i]!;
-    const entry = { url, storedAt: snapshot.storedAt[i]!, expiresAt: snapshot.expiresAt[i]! };
+    entry.url = url;
+    entry.storedAt = snapshot.storedAt[i]!;
+    entry.expiresAt = snapshot.expiresAt[i]!;
     const fresh = capFreshness(entry, now, ctx.maxAgeSecondsFor(entry));
     if (isPastStaleGrace(fresh.expiresAt, now, ctx.maxStaleSeconds)) {
       skip.add(i);
       expire.push(url);
       continue;
     }
+    if (!isFresh(fresh.expiresAt, now)) stale++;
     if (fresh !== entry) {
       capped.set(i, fresh);
       patches.push(fresh);
@@ -283,7 +289,8 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
     committedPending: 0,
     rolledBackPending: 0,
     expired: expire.length,
-    stale: table.countStale(now),
+    // Counted in the loop above (nothing is pending in a snapshot), unless evictions changed it.
+    stale: victims.length > 0 ? table.countStale(now) : stale,
     capped: capped.size,
     evicted: victims.length,
     bytesUsed: table.index.bytes,

@@ -141,11 +141,13 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   /** Resumes the persisted queue (once per worker) and keeps the event alive until it is empty. */
   const keepQueueAlive = (event: ExtendableEvent): void => event.waitUntil(jobs.resume().then(() => jobs.whenIdle()));
 
-  /** The rules of the first configured route matching `url`, else the defaults. */
+  /** The rules of the first configured route matching `url`, else the defaults (one frozen object: asked per entry on every wake). */
+  const defaultRules: RouteRules = Object.freeze({ maxAgeSeconds: config.maxAgeSeconds, maxAgeJitter: config.maxAgeJitter, staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds, freshness: config.freshness });
   const rulesFor = (url: URL | string): RouteRules => {
+    if (routeRules.length === 0) return defaultRules;
     const href = String(url);
     for (const r of routeRules) if (r.re.test(href)) return r;
-    return { maxAgeSeconds: config.maxAgeSeconds, maxAgeJitter: config.maxAgeJitter, staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds, freshness: config.freshness };
+    return defaultRules;
   };
 
   /**
