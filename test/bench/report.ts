@@ -377,11 +377,12 @@ export function perSizeLines(result: BrowserBenchResult, as: 'md' | 'text'): str
   if (levels.length > 0) {
     out.push(as === 'md' ? '## Per entry count (ms; in parentheses the ratio to bare)' : 'per entry count (ms; in parentheses the ratio to bare):');
     out.push('');
-    const head = ['entries', 'hit p50 bare', 'hit p50 ours', 'hit p99 ours', 'wake bare', 'wake bare-static', 'wake workbox', 'wake ours', 'cold page bare', 'cold page b-static', 'cold page workbox', 'cold page ours', 'index load ours', 'heap/entry ours', 'heap/entry bare', 'fills ours/bare'];
+    const head = ['entries', 'hit p50 bare', 'hit p50 ours', 'hit p99 ours', 'wake bare', 'wake bare-static', 'wake workbox', 'wake ours', 'cold page bare', 'cold page b-static', 'cold page workbox', 'cold page ours', 'index load ours', 'full recovery ours', 'heap/entry ours', 'heap/entry bare', 'fills ours/bare'];
     out.push(row(head));
     if (as === 'md') out.push(`|${head.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`);
     for (const l of levels) {
       const idx = result.scale?.index.find((i) => i.level === l);
+      const full = result.scale?.fullRecovery?.find((i) => i.level === l);
       const mem = (v: string) => result.scale?.memory.find((m) => m.level === l && m.variant === v);
       const fo = result.fills.find((f) => f.level === l && f.variant === 'ours');
       const fb = result.fills.find((f) => f.level === l && f.variant === 'bare');
@@ -400,6 +401,7 @@ export function perSizeLines(result: BrowserBenchResult, as: 'md' | 'text'): str
           rf(`coldpage.${l}`, 'workbox'),
           rf(`coldpage.${l}`, 'ours'),
           !idx ? '' : idx.loadMs === null ? `n/a (${idx.recoveryMs ?? '–'} ms recovery)` : `${idx.loadMs.toFixed(0)} ms ${idx.source}`,
+          !full ? '' : full.loadMs === null ? 'not loaded' : `${full.loadMs.toFixed(0)} ms ${full.source}`,
           mem('ours') ? `${mem('ours')!.perEntryBytes.toFixed(0)} B` : '',
           mem('bare') ? `${mem('bare')!.perEntryBytes.toFixed(0)} B` : '',
           fo && fb ? `${fo.perSecond.toFixed(0)}/${fb.perSecond.toFixed(0)}/s` : '',
