@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorLog, healthReport } from '../../../sw/api/Health.ts';
 import { EntryMetadataModel } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCache } from '../../../sw/storage/ImageCache.ts';
+import { FakeBodyStore, FakeMetadataStore } from '../../helpers/fakes.ts';
 
 let n = 0;
 async function loadedCache(): Promise<ImageCache> {
@@ -67,6 +68,17 @@ describe('healthReport: failures recover and are visible (issue 9 item 8)', () =
     expect(report).toMatchObject({ status: 'degraded', indexLoaded: true, mutationTimeouts: 1 });
     expect(report.recentErrors.last.map((e) => e.operation)).toEqual(['write-behind']);
     expect(report.recentErrors.last[0]!.message).toMatch(/mutation-timeout/);
+  });
+
+  it('saysTheIndexIsNotLoaded (null, with the recovery error) while it cannot load', async () => {
+    const bodies = new FakeBodyStore('health-unloadable');
+    bodies.urls = async () => {
+      throw new DOMException('disk gone (injected)', 'UnknownError');
+    };
+    const cache = new ImageCache({ cacheName: 'health-unloadable', maxBytes: 1000, metadata: new FakeMetadataStore(), bodies });
+    const report = await healthReport(cache, new ErrorLog(), null, async () => null, undefined);
+    expect(report).toMatchObject({ status: 'failed', indexLoaded: false, index: null });
+    expect(String(report.lastRecovery?.error)).toMatch(/UnknownError: disk gone/);
   });
 
   it('saysHowTheIndexLoaded: records on activate, then the snapshot on the next wake', async () => {
