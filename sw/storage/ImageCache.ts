@@ -272,8 +272,6 @@ export class ImageCache {
   #pendingBytes: Bytes = 0;
   /** Puts waiting for their reservation task (they join it until it starts), or `null`. */
   #reserveBatch: ReserveItem[] | null = null;
-  /** Longest a put waits for the entries being written to settle, per wait, in ms (`mutationTimeLimitMs`; `0`: no limit). */
-  readonly #pinWaitMs: Milliseconds;
   #peakPendingBytes: Bytes = 0;
   #streamedStores = 0;
   #ready: Promise<RecoveryReport> | null = null;
@@ -285,7 +283,10 @@ export class ImageCache {
   #indexLoad: IndexLoadInfo | null = null;
   /** Whether the next recovery may load the index snapshot (false on `activate` and after a stuck mutation). */
   #snapshotAllowed = true;
-  /** The mutation queue's time limit per task (and per recovery step), in ms; `0`: none. */
+  /**
+   * `mutationTimeLimitMs`: the mutation queue's time limit per task (and per recovery step), and
+   * the longest a put waits for the entries being written to settle, per wait; in ms, `0`: none.
+   */
   readonly #mutationTimeLimitMs: Milliseconds;
   /** Recoveries that timed out in this worker: each doubles the next one's time limits. */
   #recoveryTimeouts = 0;
@@ -330,8 +331,7 @@ export class ImageCache {
     this.#budget = options.maxBytes;
     this.maxPendingBytes = options.maxPendingBytes ?? 32 * 1024 * 1024;
     if (!(this.maxPendingBytes > 0)) throw new RangeError(`maxPendingBytes must be > 0 bytes, got ${this.maxPendingBytes}`);
-    this.#pinWaitMs = options.mutationTimeLimitMs ?? 10_000;
-    this.#mutationTimeLimitMs = this.#pinWaitMs;
+    this.#mutationTimeLimitMs = options.mutationTimeLimitMs ?? 10_000;
     this.#queue = new MutationQueue({
       timeLimitMs: this.#mutationTimeLimitMs,
       onTimeout: (label, error) => this.#onStuck(label, error),
@@ -954,9 +954,9 @@ export class ImageCache {
    */
   #pinnedSettled(keys: readonly string[]): Promise<boolean> {
     const settled = this.#chains.settled(keys).then(() => true);
-    if (!(this.#pinWaitMs > 0)) return settled;
+    if (!(this.#mutationTimeLimitMs > 0)) return settled;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#pinWaitMs)));
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#mutationTimeLimitMs)));
     return Promise.race([settled, late]).finally(() => clearTimeout(timer));
   }
 

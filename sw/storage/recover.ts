@@ -75,9 +75,10 @@ export interface RecoveryContext {
 }
 
 /**
- * Time allowed per record, in ms, on top of the step limit, for the steps recovery cannot split
- * (one `getAll()` of the records, one `Cache.keys()` of the bodies): 100,000 records get 10 s +
- * 50 s. Chromium read 100,000 records and keys in … (bench, `test/bench/wake.ts`).
+ * Time allowed per record, in ms, on top of the step limit, for a step that cannot be split (one
+ * `getAll()` of the records with one `Cache.keys()` of the bodies, one `putMany`): 100,000 records
+ * get 10 s + 50 s. In Chromium the whole full recovery of 100,000 records took 4.9–11 s
+ * (`test/bench/wake.ts`, `npm run bench`, 2026-12-03), and of 9,000 records, with the listing, 2 s.
  */
 export const RECOVERY_MS_PER_RECORD = 0.5;
 
@@ -108,10 +109,11 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
   // The one large step: every record and every body key, each in one read that cannot report
   // progress; its limit grows with the record count (a stuck read still times out).
   const progress = ctx.progress ?? (() => {});
-  const expected = (await metadata.count?.()) ?? 0;
-  progress((ctx.stepLimitMs ?? 10_000) + expected * RECOVERY_MS_PER_RECORD);
+  const stepLimitMs = ctx.stepLimitMs ?? 10_000;
+  const limitFor = (n: number): Milliseconds => stepLimitMs + n * RECOVERY_MS_PER_RECORD;
+  progress(limitFor((await metadata.count?.()) ?? 0));
   const [records, bodyUrls, staleCopies] = await Promise.all([metadata.getAll(), listing(bodyStore.urls()), listing(bodyStore.staleCopies?.() ?? Promise.resolve([]))]);
-  progress(ctx.stepLimitMs ?? 10_000);
+  progress(stepLimitMs);
   // Unlisted (too many bodies to list at once): the committed records stand for their bodies, as
   // an index snapshot does; a body found missing on a hit drops its record then (invariant 6).
   const bodiesListed = bodyUrls !== null;
@@ -142,9 +144,9 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     maxStaleSeconds: ctx.maxStaleSeconds,
     maxAgeSecondsFor: (url) => ctx.maxAgeSecondsFor(byUrl.get(url)!),
   });
-  progress();
+  progress(limitFor(plan.dropRecords.length));
   await metadata.deleteMany(plan.dropRecords);
-  progress();
+  progress(stepLimitMs);
   for (const url of plan.deleteBodies) {
     await bodyStore.delete(url);
     if (++done % PROGRESS_EVERY === 0) progress();
@@ -153,9 +155,9 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     await bodyStore.deleteStaleCopy?.(url);
     if (++done % PROGRESS_EVERY === 0) progress();
   }
-  progress();
+  progress(limitFor(plan.rewrite.length));
   await metadata.putMany(plan.rewrite);
-  progress();
+  progress(stepLimitMs);
   table.load(plan.keep);
   const persisted = await metadata.getStats();
   if (persisted) events.stats = { ...ZERO_STATS, ...persisted };

@@ -67,6 +67,8 @@ export class SplitBodyStore implements BodyStore {
   /** URLs with a body in the stale store, as far as this worker knows (`null`: not listed yet). */
   #staleKeys: Set<string> | null = null;
   readonly #chains = new Map<string, Promise<unknown>>();
+  /** Both caches' keys while a listing is under way (see `#listBoth`), else `null`. */
+  #listing: Promise<[string[], string[]]> | null = null;
 
   /** @param cacheName The routed cache (the static route's `cacheName`). */
   constructor(cacheName: string, options: SplitBodyStoreOptions) {
@@ -134,16 +136,26 @@ export class SplitBodyStore implements BodyStore {
     });
   }
 
+  /**
+   * Lists both caches once for the calls made while a listing is under way: recovery asks for
+   * {@link SplitBodyStore.urls} and {@link SplitBodyStore.staleCopies} together, and `Cache.keys()`
+   * of a large cache is the most expensive read it makes.
+   */
+  #listBoth(): Promise<[string[], string[]]> {
+    this.#listing ??= Promise.all([this.#routed.urls(), this.#stale.urls()]).finally(() => (this.#listing = null));
+    return this.#listing;
+  }
+
   /** Every URL with a body in either cache (each once). O(n): recovery only. */
   async urls(): Promise<string[]> {
-    const [routed, stale] = await Promise.all([this.#routed.urls(), this.#stale.urls()]);
+    const [routed, stale] = await this.#listBoth();
     this.#staleKeys = new Set(stale);
     return [...new Set([...routed, ...stale])];
   }
 
   /** URLs with a body in both caches (a move cut short by a kill). O(n): recovery only. */
   async staleCopies(): Promise<string[]> {
-    const [routed, stale] = await Promise.all([this.#routed.urls(), this.#stale.urls()]);
+    const [routed, stale] = await this.#listBoth();
     const inRouted = new Set(routed);
     return stale.filter((url) => inRouted.has(url));
   }

@@ -144,7 +144,6 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
   /** The rules of the first configured route matching `url`, else the defaults (one frozen object: asked per entry on every wake). */
   const defaultRules: RouteRules = Object.freeze({ maxAgeSeconds: config.maxAgeSeconds, maxAgeJitter: config.maxAgeJitter, staleWhileRevalidateSeconds: config.staleWhileRevalidateSeconds, freshness: config.freshness });
   const rulesFor = (url: URL | string): RouteRules => {
-    if (routeRules.length === 0) return defaultRules;
     const href = String(url);
     for (const r of routeRules) if (r.re.test(href)) return r;
     return defaultRules;

@@ -90,3 +90,30 @@ describe('moving bodies out of the routed cache keeps the index snapshot honest'
     expect(await urlsOf(`${name}-stale`)).toEqual([u(1)]);
   });
 });
+
+describe('a full recovery over the split store', () => {
+  it('listsEachCacheOnceAndStillFindsAStaleCopy', async () => {
+    const name = 'split-list-once';
+    const { first, now, advance, at } = await storedAndSnapshotted(name);
+    advance(60_000);
+    // A move cut short: u(1)'s body is in both caches.
+    const cacheProto = Object.getPrototypeOf(await caches.open(name)) as { delete: (...args: unknown[]) => Promise<boolean>; keys: (...args: unknown[]) => Promise<Request[]> };
+    vi.spyOn(cacheProto, 'delete').mockRejectedValue(new DOMException('the worker was stopped', 'AbortError'));
+    await expect(first.cache.moveExpiring(at() + HORIZON_MS)).rejects.toThrow();
+    vi.restoreAllMocks();
+    expect(await urlsOf(`${name}-stale`)).toEqual([u(1)]);
+    expect(await urlsOf(name)).toEqual([u(0), u(1)]);
+
+    const keys = vi.spyOn(cacheProto, 'keys');
+    const woken = open(name, now);
+    const report = await woken.cache.recover(); // activate: the full recovery, no snapshot
+    expect(keys).toHaveBeenCalledTimes(2); // the routed cache and the stale store, once each
+    keys.mockRestore();
+    expect(report).toMatchObject({ source: 'records', entries: 2, bodiesListed: true, deletedOrphanBodies: 0 });
+    // One body per record: the stale copy found in both caches is deleted.
+    const inRouted = await urlsOf(name);
+    const inStale = await urlsOf(`${name}-stale`);
+    expect(inRouted.filter((url) => inStale.includes(url))).toEqual([]);
+    expect([...inRouted, ...inStale].sort()).toEqual([u(0), u(1)]);
+  });
+});
