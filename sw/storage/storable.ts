@@ -4,6 +4,8 @@
  * as 0 bytes) is passed through, never stored (an empty image is a server fault, not an image).
  * `busy`: the bodies already waiting to be stored add up to `maxPendingBytes`, so this one is
  * served but not stored (worker memory stays bounded during a burst of misses).
+ * `superseded`: another store of the same URL (a page's miss and a capture or warm-up of it at
+ * once) reserved after this one while its body was being written; the later one is the entry.
  */
 export type NotStorableReason =
   | 'opaque'
@@ -15,6 +17,7 @@ export type NotStorableReason =
   | 'length-mismatch'
   | 'quota'
   | 'write-failed'
+  | 'superseded'
   | 'empty'
   | 'busy';
 

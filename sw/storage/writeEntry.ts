@@ -212,7 +212,7 @@ async function reserveBatch(ctx: WriteContext, items: readonly ReserveItem[], wa
     reserved.splice(i, 1);
     deleteVictimBodies(ctx, item.key, victims);
     dropSource(item.source);
-    item.resolve({ ...notStored(table, 'write-failed'), evicted: victims });
+    item.resolve({ ...notStored(table, 'superseded'), evicted: victims });
   }
   if (reserved.length === 0) {
     if (allVictims.length > 0) await metadata.deleteMany(allVictims);
@@ -397,7 +397,8 @@ async function writeBody(
   if (outcome === 'abandoned') {
     // Deleted, cleared or replaced while being written: the body must not outlive its record.
     if (!table.committed(key)) await bodies.delete(key).catch((e: unknown) => events.error(key, 'delete abandoned body', e));
-    return { ...notStored(table, 'write-failed'), evicted: victims };
+    // Replaced (the key holds another write's record): the URL is stored by that write, not lost.
+    return { ...notStored(table, table.records.has(key) ? 'superseded' : 'write-failed'), evicted: victims };
   }
   events.count('stored');
   if (source.kind === 'stream') ctx.onStreamed?.();

@@ -12,7 +12,7 @@ import {
   type ProgressListener,
 } from '../policy/JobQueue.ts';
 import type { Seconds } from '../policy/types.ts';
-import type { ImageCache } from '../storage/ImageCache.ts';
+import type { ImageCache, PutResult } from '../storage/ImageCache.ts';
 import { JobStore } from '../storage/JobStore.ts';
 
 /** The queue as shown in stats (`queue`) and health: counts by priority and the dead letters. */
@@ -164,6 +164,18 @@ export class BackgroundJobs {
       revision: job.revision,
       maxAgeSeconds: this.#o.lifetimeSecondsFor(job.url),
     });
-    return put.stored ? { result: 'stored', bytes: put.bytes ?? 0 } : { result: 'failed', reason: `not stored: ${put.reason ?? 'unknown'}`, retryable: false };
+    return outcomeOfPut(put);
   }
+}
+
+/**
+ * A job's outcome from its put: `stored`; `skipped` when another store of the same URL took its
+ * place while it was written (`superseded`: the URL is stored, e.g. by the page's own miss);
+ * otherwise a failure not worth retrying (the response cannot be stored).
+ * @internal
+ */
+export function outcomeOfPut(put: PutResult): JobOutcome {
+  if (put.stored) return { result: 'stored', bytes: put.bytes ?? 0 };
+  if (put.reason === 'superseded') return { result: 'skipped' };
+  return { result: 'failed', reason: `not stored: ${put.reason ?? 'unknown'}`, retryable: false };
 }

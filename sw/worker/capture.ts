@@ -4,6 +4,7 @@ import type { BatchProgress, JobOutcome, JobPriority } from '../policy/JobQueue.
 import { PROTOCOL, type CaptureMessage, type CaptureResult } from '../protocol.ts';
 import { cacheKey, type ImageCache } from '../storage/ImageCache.ts';
 import type { ImageCacheStrategy } from '../strategy/ImageCacheStrategy.ts';
+import { outcomeOfPut } from './BackgroundJobs.ts';
 
 /** Captures fetched at once per worker. */
 export const CAPTURE_CONCURRENCY = 4;
@@ -143,7 +144,7 @@ export class LoadedImageCapture {
       const request = new Request(url.href, { cache: 'force-cache', mode: sameOrigin ? 'same-origin' : 'cors', credentials: 'same-origin' });
       const response = await this.#fetch(request);
       const put = await strategy.store(request, response);
-      return put.stored ? { result: 'stored', bytes: put.bytes ?? 0 } : { result: 'failed', reason: `not stored: ${put.reason ?? 'unknown'}`, retryable: false };
+      return outcomeOfPut(put);
     } finally {
       this.totals.pending--;
     }

@@ -127,6 +127,9 @@ describe('pipelined fills', () => {
     expect(s.bodies.inFlight).toBe(2); // a (first) and b; a's second write waits for the first
     open();
     await Promise.all([first, second, other]);
+    // The first write was replaced while written: not stored, and it says why (the URL is stored).
+    expect(await first).toMatchObject({ stored: false, reason: 'superseded' });
+    expect(await second).toMatchObject({ stored: true });
     expect(s.bodies.maxInFlightPerUrl).toBe(1);
     const stored = await expectConsistent(s);
     expect(stored.get(u('a'))).toBe(200); // the later put wins
@@ -245,7 +248,7 @@ describe('pipelined fills', () => {
     await settle();
     expect(await s.cache.delete(u('d'))).toBe(true); // its body is still being written
     open();
-    expect(await deleted).toMatchObject({ stored: false });
+    expect(await deleted).toMatchObject({ stored: false, reason: 'write-failed' }); // deleted, not replaced
     expect([...(await expectConsistent(s)).keys()]).toEqual([u('kept')]);
 
     open = s.gate();

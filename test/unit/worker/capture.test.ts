@@ -81,6 +81,39 @@ describe('LoadedImageCapture', () => {
     expect(await s.cache.entries()).toEqual([]);
   });
 
+  it('aCaptureReplacedByThePagesOwnStoreOfTheSameUrlIsSkippedNotFailed', async () => {
+    // The capture's body arrives slowly; meanwhile the page's own miss of the same URL is stored.
+    let finish!: () => void;
+    const s = setup(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new Uint8Array(5).fill(1));
+              finish = () => {
+                controller.enqueue(new Uint8Array(5).fill(1));
+                controller.close();
+              };
+            },
+          }),
+          { headers: { 'content-type': 'image/png', 'content-length': '10' } },
+        ),
+    );
+    const url = `${ORIGIN}/raced.png`;
+    const capturing = s.run([url]);
+    for (let i = 0; i < 30 && !finish; i++) await new Promise((r) => setTimeout(r, 0));
+    for (let i = 0; i < 30; i++) await new Promise((r) => setTimeout(r, 0)); // the capture has reserved
+    // The page's store reserves now (replacing the capture's reservation); its body is written
+    // after the capture's, on the URL's chain.
+    const pageStore = s.cache.put(url, imageResponse(10, { fill: 2 }));
+    for (let i = 0; i < 30; i++) await new Promise((r) => setTimeout(r, 0));
+    finish();
+    expect(await pageStore).toMatchObject({ stored: true });
+    expect(await capturing).toEqual({ stored: 0, skipped: 1, ignored: 0, failed: 0 });
+    expect((await s.cache.entries()).map((e) => e.url)).toEqual([url]);
+    expect(new Uint8Array(await (await s.cache.get(url))!.arrayBuffer())[0]).toBe(2); // the page's copy
+  });
+
   it('fetchesAtMostFourAtOnce', async () => {
     let running = 0;
     let peak = 0;
