@@ -430,6 +430,40 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
     expect(await stores.bodies.match(u(6))).toBeUndefined();
   });
 
+  it('onWakeFromTheSnapshotStaleEntriesAreCountedAsTheFullRecoveryCountedThem', async () => {
+    const clock = new Clock();
+    const stores = await seed(12, clock, new Set([2, 9]), clock.now() - 30_000); // stale, within the 60 s grace
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(first.cache.indexLoad?.source).toBe('records');
+    expect(first.cache.lastRecovery).toMatchObject({ stale: 2, entries: 12 });
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('snapshot');
+    expect(cache.lastRecovery).toMatchObject({ stale: 2, capped: 0, expired: 0, entries: 12 });
+    expect(cache.stats().staleEntries).toBe(2);
+  });
+
+  it('onWakeFromTheSnapshotRecordsFromTheFutureAreCapped (the clock moved back)', async () => {
+    const clock = new Clock();
+    const stores = await seed(13, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    clock.advance(-600_000); // every storedAt is now 10 min in the future
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('snapshot');
+    expect(cache.lastRecovery).toMatchObject({ capped: 13, stale: 0, entries: 13 });
+    for (const e of await cache.entries()) {
+      expect(e.storedAt).toBeLessThanOrEqual(clock.now());
+      expect(e.expiresAt).toBeLessThanOrEqual(clock.now() + 3_601_000); // its own lifetime, from now
+    }
+    // The capped freshness is written back to the records.
+    for (const r of await stores.metadata.getAll()) expect(r.storedAt).toBeLessThanOrEqual(clock.now());
+  });
+
   it('activateAlwaysReconcilesBothStoresInFull, whatever the snapshot', async () => {
     const clock = new Clock();
     const stores = await seed(10, clock);
