@@ -292,6 +292,7 @@ export class ImageCache {
   #recoveryTimeouts = 0;
   #snapshotTimer: ReturnType<typeof setTimeout> | null = null;
   #snapshotFirstDirtyAt = 0;
+  #snapshotLastDirtyAt = 0;
   /** `errors` counted at the end of the last full recovery: after any error since, no snapshot is written (a failed delete may have left a body the snapshot cannot know about). */
   #errorsAtFullRecovery = Number.NaN;
   #readyFailedAt = Number.NEGATIVE_INFINITY;
@@ -1151,15 +1152,28 @@ export class ImageCache {
   // ---------------------------------------------------------------------------------------------
   // Index snapshot (IndexSnapshot.ts): written behind, after the index changes settle
 
-  /** The index changed: (re)schedules the snapshot write, debounced. */
+  /**
+   * The index changed: schedules the snapshot write, debounced (`SNAPSHOT_DELAY_MS` after the
+   * last change, at most `SNAPSHOT_MAX_DELAY_MS` after the first). Called on every record
+   * change (twice per put): it only notes the time; the one timer re-arms itself when it fires
+   * early, so a burst of puts costs no timer calls per put.
+   */
   #indexChanged(): void {
     if (!this.#metadata.writeSnapshot) return;
     const now = Date.now();
-    if (!this.#snapshotTimer) this.#snapshotFirstDirtyAt = now;
-    else clearTimeout(this.#snapshotTimer);
-    const wait = Math.max(0, Math.min(SNAPSHOT_DELAY_MS, this.#snapshotFirstDirtyAt + SNAPSHOT_MAX_DELAY_MS - now));
-    this.#snapshotTimer = setTimeout(() => void this.writeSnapshot(), wait);
+    this.#snapshotLastDirtyAt = now;
+    if (this.#snapshotTimer) return;
+    this.#snapshotFirstDirtyAt = now;
+    this.#snapshotTimer = setTimeout(this.#snapshotDue, SNAPSHOT_DELAY_MS);
   }
+
+  /** The snapshot timer fired: writes the snapshot when it is due, else re-arms for when it is. */
+  readonly #snapshotDue = (): void => {
+    const due = Math.min(this.#snapshotLastDirtyAt + SNAPSHOT_DELAY_MS, this.#snapshotFirstDirtyAt + SNAPSHOT_MAX_DELAY_MS);
+    const wait = due - Date.now();
+    if (wait > 0) this.#snapshotTimer = setTimeout(this.#snapshotDue, wait);
+    else void this.writeSnapshot();
+  };
 
   /**
    * Writes the index snapshot now, inside the mutation queue (so no write is half-done), unless an

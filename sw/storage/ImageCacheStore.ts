@@ -13,6 +13,8 @@ import type { BodyStore } from './stores.ts';
  */
 export class ImageCacheStore implements BodyStore {
   readonly cacheName: string;
+  /** The `caches.open` in flight, shared by the writes issued meanwhile (forgotten once it settles), or `null`. */
+  #opening: Promise<Cache> | null = null;
 
   /** @param cacheName The Cache Storage cache holding the bodies. */
   constructor(cacheName: string) {
@@ -34,7 +36,25 @@ export class ImageCacheStore implements BodyStore {
    * [MDN Cache.put](https://developer.mozilla.org/docs/Web/API/Cache/put)
    */
   async put(url: string, response: Response): Promise<void> {
-    await (await caches.open(this.cacheName)).put(url, response);
+    await (await this.#open()).put(url, response);
+  }
+
+  /**
+   * Opens the cache by name for a body write. Concurrent writes (a burst of fills) share one
+   * `caches.open` while it is in flight, instead of one each; no handle is kept once it has
+   * settled, so a write issued after the page deleted the cache opens (creates) it again. (A
+   * write joining an open issued just before a page's delete lands in the deleted cache, as a
+   * write racing the delete always could: its record then finds no body, a miss that is dropped.)
+   */
+  #open(): Promise<Cache> {
+    if (this.#opening) return this.#opening;
+    const opening = caches.open(this.cacheName);
+    this.#opening = opening;
+    const forget = () => {
+      if (this.#opening === opening) this.#opening = null;
+    };
+    opening.then(forget, forget);
+    return opening;
   }
 
   /** Deletes a body; resolves whether one was there (`false` when the cache is gone). */

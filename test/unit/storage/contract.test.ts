@@ -3,7 +3,7 @@
  * Cache Storage, fake-indexeddb) and the in-memory fake of `test/helpers/fakes.ts`
  * (okhttp's FakeFileSystem / SYSTEM parameterisation): a fake that drifts from the platform fails here.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EntryMetadataModel, type EntryRecord, type PersistedStats } from '../../../sw/storage/EntryMetadataModel.ts';
 import { ImageCacheStore } from '../../../sw/storage/ImageCacheStore.ts';
 import type { BodyStore, MetadataStore } from '../../../sw/storage/stores.ts';
@@ -168,5 +168,26 @@ describe.each(metadataStores)('MetadataStore contract: %s', (_name, make) => {
     await store.close();
     await store.put(record('b'));
     expect((await store.getAll()).map((r) => r.url)).toEqual([u('a'), u('b')]);
+  });
+});
+
+describe('ImageCacheStore: Cache Storage calls of a burst of fills, counted (issue 13, fill rate)', () => {
+  it('concurrentPutsShareOneCachesOpen, and a put after the page deleted the cache opens (creates) it again', async () => {
+    const store = new ImageCacheStore('contract-burst');
+    await store.clear();
+    const open = vi.spyOn(caches, 'open');
+    try {
+      await Promise.all(Array.from({ length: 16 }, (_, i) => store.put(u(`burst-${i}`), image(10, i))));
+      expect(open).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < 16; i++) expect((await (await store.match(u(`burst-${i}`)))!.arrayBuffer()).byteLength).toBe(10);
+      // No handle is kept: the page deletes the cache, the next put creates it again.
+      await caches.delete('contract-burst');
+      await store.put(u('after'), image(10));
+      expect(open).toHaveBeenCalledTimes(2);
+      expect(await store.exists()).toBe(true);
+      expect(await store.urls()).toEqual([u('after')]);
+    } finally {
+      open.mockRestore();
+    }
   });
 });

@@ -258,6 +258,67 @@ describe('ImageCache at scale: IndexedDB operations and events counted, not time
 /** A stored body of `BYTES` bytes. */
 const image = () => new Response(new Uint8Array(BYTES), { headers: { 'content-type': 'image/png' } });
 
+/** A body of `BYTES` bytes that declares its length (streamed into the bodies, as a page miss is). */
+const declared = () => new Response(new Uint8Array(BYTES), { headers: { 'content-type': 'image/png', 'content-length': String(BYTES) } });
+
+describe('fills: IndexedDB operations and timers counted per burst, not per put (issue 13, fill rate)', () => {
+  it('32ConcurrentPutsShareTheirIndexedDbTransactions: the pending and the committed records of all of them in a few writes', async () => {
+    const clock = new Clock();
+    const { cache, counted } = open(await seed(10, clock), clock);
+    await cache.ready();
+    counted.reset();
+    const results = await Promise.all(Array.from({ length: 32 }, (_, i) => cache.put(u(100 + i), i % 2 ? declared() : image())));
+    expect(results.every((r) => r.stored)).toBe(true);
+    // Each record is written twice (pending, then committed: invariant 2), in batches: one
+    // reservation transaction for the burst and one commit transaction per batch of commits.
+    expect(counted.records).toBe(64);
+    expect(counted.calls.putMany).toBeLessThanOrEqual(4);
+    expect(Object.keys(counted.calls)).toEqual(['putMany']);
+    expect(cache.size).toBe(42);
+  });
+
+  it('aBurstOfPutsArmsOneSnapshotTimer, not one per index change', async () => {
+    const clock = new Clock();
+    const { cache } = open(await seed(10, clock), clock);
+    await cache.ready();
+    await cache.writeSnapshot();
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    for (let i = 0; i < 20; i++) expect((await cache.put(u(100 + i), declared())).stored).toBe(true);
+    expect(await cache.delete(u(100))).toBe(true);
+    // 41 index changes (20 reservations, 20 commits, a delete); the snapshot delay is 2000 ms.
+    expect(setTimeoutSpy.mock.calls.filter(([, ms]) => ms === 2000)).toHaveLength(1);
+    expect(cache.snapshotScheduled).toBe(true);
+  });
+
+  it('theSnapshotIsWritten2sAfterTheLastIndexChange, and at most 15 s after the first while changes keep coming', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const clock = new Clock();
+      const { cache, counted } = open(await seed(10, clock), clock);
+      await cache.ready();
+      await cache.writeSnapshot();
+      counted.reset();
+      await cache.put(u(100), declared());
+      await vi.advanceTimersByTimeAsync(1500);
+      await cache.put(u(101), declared()); // 1.5 s later: the write waits 2 s from here
+      await vi.advanceTimersByTimeAsync(1900);
+      expect(counted.calls.writeSnapshot ?? 0).toBe(0);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(counted.calls.writeSnapshot).toBe(1);
+      expect(cache.snapshotScheduled).toBe(false);
+      // A change every second: never 2 s of quiet, so the 15 s cap writes it.
+      counted.reset();
+      for (let t = 0; t < 15; t++) {
+        await cache.put(u(200 + t), declared());
+        await vi.advanceTimersByTimeAsync(1000);
+      }
+      expect(counted.calls.writeSnapshot).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('waking from the index snapshot: IndexedDB operations counted, never fewer checks than the records allow (issue 13)', () => {
   it('aWakeWithACurrentSnapshotMakesTheSameFewOperationsAt10And1000EntriesAndReadsNoRecord', async () => {
     const wake = async (n: number) => {
