@@ -12,6 +12,7 @@ import type { EntryTable } from './EntryTable.ts';
 import { isSnapshot, type IndexSnapshot } from './IndexSnapshot.ts';
 import { planRecovery } from './planRecovery.ts';
 import type { QueueTask } from './MutationQueue.ts';
+import type { PersistedStats } from './EntryMetadataModel.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
 
 /** What recovery found and did. */
@@ -93,17 +94,24 @@ const PROGRESS_EVERY = 256;
 export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryReport> {
   const { metadata, bodies: bodyStore, table, events } = ctx;
   const started = ctx.now();
+  // On a wake, the snapshot is read alongside the meta facts (independent reads: one IndexedDB
+  // round trip instead of two; whether the snapshot may be used depends on both, and it is dropped
+  // when it may not).
+  const [meta, stored] = await Promise.all([metadata.getMeta(), ctx.allowSnapshot && metadata.readSnapshot ? metadata.readSnapshot() : null]);
   // A changed cacheName: the old bodies go; their records are dropped below (no body).
-  const meta = await metadata.getMeta();
   const previousCacheName = meta && meta.cacheName !== ctx.cacheName ? meta.cacheName : null;
   if (previousCacheName) await caches.delete(previousCacheName);
   if (!meta || previousCacheName) await metadata.putMeta({ cacheName: ctx.cacheName });
-  if (ctx.allowSnapshot && meta && !previousCacheName && metadata.readSnapshot) {
-    const { snapshot, generation } = await metadata.readSnapshot();
-    if (isSnapshot(snapshot) && snapshot.generation === generation && snapshot.cacheName === ctx.cacheName) {
+  // The persisted statistics, read once: alongside the body probes on the snapshot path.
+  let statsRead: ReturnType<MetadataStore['getStats']> | null = null;
+  if (stored && meta && !previousCacheName) {
+    const snapshot = stored.snapshot;
+    if (isSnapshot(snapshot) && snapshot.generation === stored.generation && snapshot.cacheName === ctx.cacheName) {
+      statsRead = metadata.getStats();
       // An empty cache (deleted by a page while the worker slept, or emptied by the engine as
       // WebKit does in automation sessions) does not match a non-empty snapshot.
-      if (snapshot.urls.length === 0 || (await snapshotBodiesPresent(bodyStore, snapshot.urls))) return loadSnapshot(ctx, snapshot, started);
+      const [present, persisted] = await Promise.all([snapshot.urls.length === 0 || snapshotBodiesPresent(bodyStore, snapshot.urls), statsRead]);
+      if (present) return loadSnapshot(ctx, snapshot, started, persisted);
     }
   }
   // The one large step: every record and every body key, each in one read that cannot report
@@ -159,7 +167,7 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
   await metadata.putMany(plan.rewrite);
   progress(stepLimitMs);
   table.load(plan.keep);
-  const persisted = await metadata.getStats();
+  const persisted = await (statsRead ?? metadata.getStats());
   if (persisted) events.stats = { ...ZERO_STATS, ...persisted };
   for (const key of plan.expire) {
     if (++done % PROGRESS_EVERY === 0) progress();
@@ -213,6 +221,19 @@ async function listing(urls: Promise<string[]>): Promise<string[] | null> {
 }
 
 /**
+ * Whether the body store still looks like the snapshot: the cache exists and holds the bodies of the
+ * least and the most recently used entries and of one in the middle (3 `Cache.match` at most, run
+ * together with the existence check and the statistics read: one round trip, not five). A cache
+ * emptied while the worker slept fails this, and the wake takes the full recovery.
+ */
+async function snapshotBodiesPresent(bodyStore: BodyStore, urls: readonly string[]): Promise<boolean> {
+  // All at once (none of these creates the cache: `caches.match` with a `cacheName` does not).
+  const probes = [...new Set([urls[0]!, urls[urls.length >> 1]!, urls[urls.length - 1]!])].map((url) => bodyStore.match(url));
+  const found = await Promise.all([bodyStore.exists(), ...probes]);
+  return found.every(Boolean);
+}
+
+/**
  * The wake path: loads a current snapshot (its generation token equals the stored one, so no
  * record changed since it was written, hence no entry is pending and no write was interrupted
  * after it) and applies the rules of `planRecovery.ts` that depend on time: clock sanity caps
@@ -220,19 +241,7 @@ async function listing(urls: Promise<string[]>): Promise<string[] | null> {
  * know, a body deleted behind the worker's back, is found as it is today while running: a hit
  * whose body is gone drops its record, a deleted cache drops them all (invariant 6).
  */
-/**
- * Whether the body store still looks like the snapshot: the cache exists and holds the bodies of the
- * least and the most recently used entries and of one in the middle (3 `Cache.match` at most). A
- * cache emptied while the worker slept fails this, and the wake takes the full recovery.
- */
-async function snapshotBodiesPresent(bodyStore: BodyStore, urls: readonly string[]): Promise<boolean> {
-  if (!(await bodyStore.exists())) return false;
-  const probes = new Set([urls[0]!, urls[urls.length >> 1]!, urls[urls.length - 1]!]);
-  for (const url of probes) if (!(await bodyStore.match(url))) return false;
-  return true;
-}
-
-async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, started: Milliseconds): Promise<RecoveryReport> {
+async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, started: Milliseconds, persisted: PersistedStats | undefined): Promise<RecoveryReport> {
   const { metadata, bodies: bodyStore, table, events } = ctx;
   const now = ctx.now();
   const n = snapshot.urls.length;
@@ -265,7 +274,6 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
   if (patches.length > 0) await metadata.writeBehind(patches, null, true);
   progress();
   table.loadSnapshot(snapshot, skip, capped);
-  const persisted = await metadata.getStats();
   if (persisted) events.stats = { ...ZERO_STATS, ...persisted };
   const bytesOf = new Map<string, Bytes>();
   for (const i of skip) bytesOf.set(snapshot.urls[i]!, snapshot.bytes[i]!);

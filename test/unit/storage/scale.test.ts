@@ -10,7 +10,7 @@ import { EntryMetadataModel, type EntryRecord, type PersistedStats } from '../..
 import { ImageCache } from '../../../sw/storage/ImageCache.ts';
 import type { CacheEvent } from '../../../sw/protocol.ts';
 import type { MetadataStore, RecordPatch } from '../../../sw/storage/stores.ts';
-import type { IndexSnapshot } from '../../../sw/storage/IndexSnapshot.ts';
+import { SNAPSHOT_FORMAT, type IndexSnapshot } from '../../../sw/storage/IndexSnapshot.ts';
 import { Clock, FakeBodyStore } from '../../helpers/fakes.ts';
 
 const u = (i: number) => `https://app.test/tiles/${i}.png`;
@@ -345,6 +345,37 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
     expect(large.records).toBe(0);
   });
 
+  it('aWakeFromTheSnapshotOverlapsItsSmallReads: meta with the snapshot, then the body probes with the statistics', async () => {
+    const clock = new Clock();
+    const stores = await seed(100, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    // Every store call notes which calls were still in flight when it started.
+    const inFlight = new Map<string, number>();
+    const overlaps: string[][] = [];
+    const track = <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      overlaps.push([name, ...[...inFlight].flatMap(([n, k]) => Array<string>(k).fill(n))].sort());
+      inFlight.set(name, (inFlight.get(name) ?? 0) + 1);
+      try {
+        return await call(...args);
+      } finally {
+        inFlight.set(name, inFlight.get(name)! - 1);
+      }
+    };
+    const { cache, counted } = open(stores, clock);
+    counted.getMeta = track('getMeta', counted.getMeta.bind(counted));
+    counted.readSnapshot = track('readSnapshot', counted.readSnapshot.bind(counted));
+    counted.getStats = track('getStats', counted.getStats.bind(counted));
+    stores.bodies.exists = track('exists', stores.bodies.exists.bind(stores.bodies));
+    stores.bodies.match = track('match', stores.bodies.match.bind(stores.bodies));
+    await cache.ready();
+    expect(cache.indexLoad?.source).toBe('snapshot');
+    // Two rounds: [getMeta ∥ readSnapshot], then [exists ∥ 3 × match ∥ getStats] (they used to run one after another: six round trips).
+    expect(overlaps.at(1)).toEqual(['getMeta', 'readSnapshot']);
+    expect(overlaps.at(-1)).toEqual(['exists', 'getStats', 'match', 'match', 'match']);
+  });
+
   it('aSnapshotKeepsTheRecencyOrderItWasWrittenWith: the least recently used entry is still the first victim', async () => {
     const clock = new Clock();
     const stores = await seed(5, clock);
@@ -523,6 +554,75 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
     }
     // The capped freshness is written back to the records.
     for (const r of await stores.metadata.getAll()) expect(r.storedAt).toBeLessThanOrEqual(clock.now());
+  });
+
+  it('aSnapshotOfAnotherFormat (a newer worker\'s, after a rollback) isIgnoredAndTheWakeReadsTheRecords, then writes one of its own', async () => {
+    const clock = new Clock();
+    const stores = await seed(10, clock);
+    // What a worker of another version left: well-formed columns naming the current generation, so
+    // only its format makes it unusable.
+    const now = clock.now();
+    const other = {
+      format: SNAPSHOT_FORMAT + 1,
+      generation: '',
+      cacheName: 'scale-images',
+      accessSeq: 10,
+      urls: Array.from({ length: 10 }, (_, i) => u(i)),
+      bytes: new Float64Array(10).fill(BYTES),
+      storedAt: new Float64Array(10).fill(now - 1000),
+      expiresAt: new Float64Array(10).fill(now + 3_600_000),
+      flags: new Uint8Array(10),
+      typeIds: new Uint16Array(10),
+      types: ['image/png'],
+      revisions: [],
+    };
+    expect(await stores.metadata.writeSnapshot((generation) => ({ ...other, generation }) as unknown as IndexSnapshot)).toBe(true);
+    const { cache, counted } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad).toMatchObject({ source: 'records', entries: 10 });
+    expect(counted.calls.getAll).toBe(1);
+    expect(await cache.writeSnapshot()).toBe(true);
+    expect(((await stores.metadata.readSnapshot()).snapshot as IndexSnapshot).format).toBe(SNAPSHOT_FORMAT);
+    const next = open(stores, clock);
+    await next.cache.ready();
+    expect(next.cache.indexLoad).toMatchObject({ source: 'snapshot', entries: 10 });
+  });
+
+  it('anEmptyIndexWakesFromItsSnapshot and stores again', async () => {
+    const clock = new Clock();
+    const stores = await seed(0, clock);
+    const first = open(stores, clock);
+    await first.cache.ready();
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    const { cache, counted } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad).toMatchObject({ source: 'snapshot', entries: 0 });
+    expect(counted.calls.getAll).toBeUndefined();
+    expect((await cache.put(u(1), image())).stored).toBe(true);
+    expect(cache.size).toBe(1);
+  });
+
+  it('keysWithUnusualButLegalCharactersWakeFromTheSnapshotAsTheyWereStored, in order, and hit', async () => {
+    const clock = new Clock();
+    const stores = await seed(0, clock);
+    const first = open(stores, clock);
+    const urls = [
+      'https://app.test/a b.png',
+      'https://app.test/x\n/y\r\tz.png',
+      'https://app.test/%0A%0D.png?q=%0a&r=\\n',
+      'https://app.test/ü/日本.png?ä=ö&x=1;y=2|3,4#frag',
+      'https://bücher.test/\u{1F600}.png',
+      'data:image/png;base64,iVBO\nRw0K',
+    ];
+    for (const url of urls) expect((await first.cache.put(url, image())).stored).toBe(true);
+    const stored = (await first.cache.entries()).map((e) => e.url);
+    expect(stored).toHaveLength(urls.length);
+    expect(await first.cache.writeSnapshot()).toBe(true);
+    const { cache } = open(stores, clock);
+    await cache.ready();
+    expect(cache.indexLoad).toMatchObject({ source: 'snapshot', entries: urls.length });
+    expect((await cache.entries()).map((e) => e.url)).toEqual(stored);
+    for (const url of urls) expect((await cache.lookup(url)).result).toBe('hit');
   });
 
   it('activateAlwaysReconcilesBothStoresInFull, whatever the snapshot', async () => {
