@@ -113,6 +113,18 @@ export class EntryMetadataModel implements MetadataStore {
   /** Generation tokens are `<session>-<n>`: unique across connections without reading the last one. */
   readonly #session = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
   #writes = 0;
+  /**
+   * The generation token this connection's caller last saw: read with the records (`getAll`) or
+   * the snapshot (`readSnapshot`), or written by its own last change to the records. `undefined`
+   * until then. A snapshot is written only for this token (see {@link EntryMetadataModel.writeSnapshot}).
+   */
+  #known: string | null | undefined = undefined;
+  /**
+   * Another connection (another worker: a new version installing while the old one still serves)
+   * changed the records since this one last read them: its caller's index may lack their changes,
+   * so no snapshot is written from it until the records are read again (`getAll`).
+   */
+  #foreign = false;
 
   /** @param dbName Database name. @default {@link DB_NAME} */
   constructor(dbName: string = DB_NAME) {
@@ -183,7 +195,14 @@ export class EntryMetadataModel implements MetadataStore {
 
   /** Every record, in key order. */
   async getAll(): Promise<EntryRecord[]> {
-    return (await this.db()).getAll(ENTRIES_STORE);
+    // With the generation token, in one transaction: the records are what the caller's index is
+    // rebuilt from, so this is the token its snapshots may carry.
+    const tx = (await this.db()).transaction([ENTRIES_STORE, STATE_STORE], 'readonly');
+    const [records, generation] = await Promise.all([tx.objectStore(ENTRIES_STORE).getAll(), tx.objectStore(STATE_STORE).get(GENERATION_KEY)]);
+    await tx.done;
+    this.#known = typeof generation === 'string' ? generation : null;
+    this.#foreign = false;
+    return records;
   }
 
   /** How many records there are (one `IDBObjectStore.count()`). */
@@ -217,7 +236,16 @@ export class EntryMetadataModel implements MetadataStore {
    */
   async #entriesTx() {
     const tx = (await this.db()).transaction([ENTRIES_STORE, STATE_STORE], 'readwrite', { durability: 'relaxed' });
-    void tx.objectStore(STATE_STORE).put(`${this.#session}-${++this.#writes}`, GENERATION_KEY);
+    const state = tx.objectStore(STATE_STORE);
+    // The token replaced must be the one this connection knew: else another connection wrote in
+    // between (transactions over the same stores run in the order they were created).
+    const expected = this.#known;
+    void state.get(GENERATION_KEY).then((found) => {
+      if (expected !== undefined && (typeof found === 'string' ? found : null) !== expected) this.#foreign = true;
+    });
+    const token = `${this.#session}-${++this.#writes}`;
+    void state.put(token, GENERATION_KEY);
+    this.#known = token;
     return tx;
   }
 
@@ -283,6 +311,9 @@ export class EntryMetadataModel implements MetadataStore {
     const tx = (await this.db()).transaction(STATE_STORE, 'readonly');
     const [snapshot, generation] = await Promise.all([tx.store.get(SNAPSHOT_KEY), tx.store.get(GENERATION_KEY)]);
     await tx.done;
+    // A current snapshot becomes the caller's index; a stale one is followed by `getAll`.
+    this.#known = typeof generation === 'string' ? generation : null;
+    this.#foreign = false;
     return { snapshot, generation: typeof generation === 'string' ? generation : null };
   }
 
@@ -295,9 +326,18 @@ export class EntryMetadataModel implements MetadataStore {
   async writeSnapshot(make: (generation: string) => IndexSnapshot | null): Promise<boolean> {
     const tx = (await this.db()).transaction(STATE_STORE, 'readwrite', { durability: 'relaxed' });
     const stored = await tx.store.get(GENERATION_KEY);
+    // The caller's index holds the records of the token it last saw. Another connection wrote
+    // since (an old worker's debounced snapshot firing after the new version's install wrote
+    // records): labelling this index with the newer token would pass it off as current, so none
+    // is written.
+    if (this.#foreign || (this.#known !== undefined && (typeof stored === 'string' ? stored : null) !== this.#known)) {
+      await tx.done;
+      return false;
+    }
     // Records written before generations existed: name their state now, in this transaction.
     const generation = typeof stored === 'string' ? stored : `${this.#session}-${++this.#writes}`;
     if (typeof stored !== 'string') void tx.store.put(generation, GENERATION_KEY);
+    this.#known = generation;
     const snapshot = make(generation);
     if (snapshot) void tx.store.put(snapshot, SNAPSHOT_KEY);
     await tx.done;

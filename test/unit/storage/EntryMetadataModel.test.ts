@@ -150,6 +150,34 @@ describe('EntryMetadataModel: generation token and index snapshot (fake-indexedd
     await model.close();
   });
 
+  it('writesNoSnapshotFromAnIndexThatMissesAnotherConnectionsWrites', async () => {
+    // Two workers of one origin: the old version still serving, the new one installing.
+    const oldWorker = new EntryMetadataModel('two-workers-db');
+    const newWorker = new EntryMetadataModel('two-workers-db');
+    await oldWorker.put(rec('https://a.test/1.png'));
+    await oldWorker.getAll(); // the old worker's index
+    await newWorker.getAll();
+    await newWorker.put(rec('https://a.test/precached.png')); // the new version's install
+    // The old worker's debounced snapshot fires: its index lacks precached.png, so it must not
+    // be labelled with the token the new worker just wrote.
+    let made = 0;
+    expect(await oldWorker.writeSnapshot((g) => (made++, snap(g)))).toBe(false);
+    expect(made).toBe(0);
+    expect((await newWorker.readSnapshot()).snapshot).toBeUndefined();
+    // Nor once the old worker writes again: its index still lacks the other's write.
+    await oldWorker.put(rec('https://a.test/2.png'));
+    expect(await oldWorker.writeSnapshot((g) => snap(g))).toBe(false);
+    // The new worker's index lacks 2.png now: none from it either, until it reads the records.
+    expect(await newWorker.writeSnapshot((g) => snap(g))).toBe(false);
+    expect((await newWorker.getAll()).map((r) => r.url).sort()).toEqual(['https://a.test/1.png', 'https://a.test/2.png', 'https://a.test/precached.png']);
+    expect(await newWorker.writeSnapshot((g) => snap(g))).toBe(true);
+    // Alone again, each connection snapshots after its own writes.
+    await newWorker.put(rec('https://a.test/3.png'));
+    expect(await newWorker.writeSnapshot((g) => snap(g))).toBe(true);
+    await oldWorker.close();
+    await newWorker.close();
+  });
+
   it('aDatabaseWithoutAGenerationGetsOneWithItsFirstSnapshot', async () => {
     await writeV1('old-db', [{ url: 'https://a.test/a.png', lastAccessedAt: 1 }]);
     const model = new EntryMetadataModel('old-db');
