@@ -92,6 +92,9 @@ interface ImageCacheDB extends DBSchema {
   state: { key: string; value: PersistedStats | PersistedMeta | IndexSnapshot | string };
 }
 
+/** The generation token in a stored value, or `null` (records written before generations existed). */
+const tokenOf = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
 /**
  * The IndexedDB side of the two-store cache (metadata only; bodies live in Cache Storage), over
  * `idb`. The database is opened lazily on first use and the connection is kept.
@@ -200,7 +203,7 @@ export class EntryMetadataModel implements MetadataStore {
     const tx = (await this.db()).transaction([ENTRIES_STORE, STATE_STORE], 'readonly');
     const [records, generation] = await Promise.all([tx.objectStore(ENTRIES_STORE).getAll(), tx.objectStore(STATE_STORE).get(GENERATION_KEY)]);
     await tx.done;
-    this.#known = typeof generation === 'string' ? generation : null;
+    this.#known = tokenOf(generation);
     this.#foreign = false;
     return records;
   }
@@ -241,7 +244,7 @@ export class EntryMetadataModel implements MetadataStore {
     // between (transactions over the same stores run in the order they were created).
     const expected = this.#known;
     void state.get(GENERATION_KEY).then((found) => {
-      if (expected !== undefined && (typeof found === 'string' ? found : null) !== expected) this.#foreign = true;
+      if (expected !== undefined && tokenOf(found) !== expected) this.#foreign = true;
     });
     const token = `${this.#session}-${++this.#writes}`;
     void state.put(token, GENERATION_KEY);
@@ -312,9 +315,9 @@ export class EntryMetadataModel implements MetadataStore {
     const [snapshot, generation] = await Promise.all([tx.store.get(SNAPSHOT_KEY), tx.store.get(GENERATION_KEY)]);
     await tx.done;
     // A current snapshot becomes the caller's index; a stale one is followed by `getAll`.
-    this.#known = typeof generation === 'string' ? generation : null;
+    this.#known = tokenOf(generation);
     this.#foreign = false;
-    return { snapshot, generation: typeof generation === 'string' ? generation : null };
+    return { snapshot, generation: tokenOf(generation) };
   }
 
   /**
@@ -330,13 +333,13 @@ export class EntryMetadataModel implements MetadataStore {
     // since (an old worker's debounced snapshot firing after the new version's install wrote
     // records): labelling this index with the newer token would pass it off as current, so none
     // is written.
-    if (this.#foreign || (this.#known !== undefined && (typeof stored === 'string' ? stored : null) !== this.#known)) {
+    if (this.#foreign || (this.#known !== undefined && tokenOf(stored) !== this.#known)) {
       await tx.done;
       return false;
     }
     // Records written before generations existed: name their state now, in this transaction.
-    const generation = typeof stored === 'string' ? stored : `${this.#session}-${++this.#writes}`;
-    if (typeof stored !== 'string') void tx.store.put(generation, GENERATION_KEY);
+    const generation = tokenOf(stored) ?? `${this.#session}-${++this.#writes}`;
+    if (tokenOf(stored) === null) void tx.store.put(generation, GENERATION_KEY);
     this.#known = generation;
     const snapshot = make(generation);
     if (snapshot) void tx.store.put(snapshot, SNAPSHOT_KEY);

@@ -9,6 +9,9 @@
  * snapshot whose token differs from the stored one is ignored and recovery reads the records. Only
  * the recency write-behind (access times) does not change the token: a snapshot may hold older
  * access times than the records, which only costs LRU accuracy (DESIGN.md §4, invariant 4).
+ * The token proves the snapshot's contents only if its writer's index saw every change: a
+ * connection that finds the token changed by another one (two workers of one origin during an
+ * update) writes no snapshot until it has read the records again (`EntryMetadataModel`).
  *
  * Layout (parallel columns, in eviction order, least recently used first): `urls` as one array of
  * strings (structured clone gives each back as its own flat string), numbers as `Float64Array`s,

@@ -116,7 +116,12 @@ export interface MetadataStore {
    * records changes, in one read.
    */
   readSnapshot?(): Promise<{ snapshot: unknown; generation: string | null }>;
-  /** Optional: writes the snapshot `make` builds for the generation token read in the same transaction; resolves whether one was written. */
+  /**
+   * Optional: writes the snapshot `make` builds for the generation token read in the same
+   * transaction; resolves whether one was written. Writes none (resolves `false`) when the token
+   * is not the one the caller's index corresponds to: another connection changed the records since
+   * this one last read them (`getAll`, `readSnapshot`) or wrote them.
+   */
   writeSnapshot?(make: (generation: string) => IndexSnapshot | null): Promise<boolean>;
   /**
    * Rewrites the generation token without changing any record, so the index snapshot stops being

@@ -149,6 +149,14 @@ function open(stores: { metadata: MetadataStore; bodies: FakeBodyStore }, clock:
   return { cache, counted };
 }
 
+/** A cache over `stores` with its index loaded and its snapshot written (a wake can then read it). */
+async function withSnapshot(stores: { metadata: MetadataStore; bodies: FakeBodyStore }, clock: Clock) {
+  const first = open(stores, clock);
+  await first.cache.ready();
+  expect(await first.cache.writeSnapshot()).toBe(true);
+  return first;
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -348,9 +356,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('aWakeFromTheSnapshotOverlapsItsSmallReads: meta with the snapshot, then the body probes with the statistics', async () => {
     const clock = new Clock();
     const stores = await seed(100, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     // Every store call notes which calls were still in flight when it started.
     const inFlight = new Map<string, number>();
     const overlaps: string[][] = [];
@@ -392,9 +398,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('accessTimesWrittenBehindLeaveTheSnapshotCurrent (they only cost LRU accuracy)', async () => {
     const clock = new Clock();
     const stores = await seed(20, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    const first = await withSnapshot(stores, clock);
     for (let i = 0; i < 5; i++) await first.cache.lookup(u(i));
     await first.cache.flush();
     const { cache } = open(stores, clock);
@@ -406,9 +410,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('aWorkerStoppedBetweenARecordWriteAndItsSnapshotWrite: the next wake reads the records, then writes a current snapshot by itself', async () => {
     const clock = new Clock();
     const stores = await seed(100, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    const first = await withSnapshot(stores, clock);
     expect((await first.cache.put(u(1000), image())).stored).toBe(true);
     expect(await first.cache.delete(u(3))).toBe(true);
     first.counted.dead = true; // stopped before its snapshot was written behind
@@ -442,9 +444,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   ] as const)('aSnapshotNeverMakesRecoverySkipAPendingEntry, killed mid-put %s', async (_name, withBody, counts, size) => {
     const clock = new Clock();
     const stores = await seed(50, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     // A put killed between its pending record (step 2+3) and its commit (step 5).
     const now = clock.now();
     await stores.metadata.put({
@@ -479,9 +479,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('aPageThatDeletedTheCacheWhileTheWorkerSleptIsNotHiddenByTheSnapshot', async () => {
     const clock = new Clock();
     const stores = await seed(10, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     await stores.bodies.clear(); // caches.delete(cacheName) from a page
     const { cache } = open(stores, clock);
     await cache.ready();
@@ -492,9 +490,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('aCacheEmptiedButNotDeletedWhileTheWorkerSleptIsNotHiddenByTheSnapshot (WebKit automation sessions)', async () => {
     const clock = new Clock();
     const stores = await seed(10, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     // The engine drops every body but the cache itself still exists (WebKitGTK 2.50 does this).
     for (let i = 0; i < 10; i++) await stores.bodies.delete(u(i));
     expect(await stores.bodies.exists()).toBe(true);
@@ -508,9 +504,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('onWakeAnEntryPastItsStaleGraceInTheSnapshotExpiresAsRecoveryWouldExpireIt', async () => {
     const clock = new Clock();
     const stores = await seed(10, clock, new Set([6]), clock.now() - 30_000); // stale, within the 60 s grace
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     clock.advance(40_000);
     const events: CacheEvent[] = [];
     const { cache } = open(stores, clock, { onEvent: (e) => events.push(e) });
@@ -540,9 +534,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('onWakeFromTheSnapshotRecordsFromTheFutureAreCapped (the clock moved back)', async () => {
     const clock = new Clock();
     const stores = await seed(13, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     clock.advance(-600_000); // every storedAt is now 10 min in the future
     const { cache } = open(stores, clock);
     await cache.ready();
@@ -591,9 +583,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('anEmptyIndexWakesFromItsSnapshot and stores again', async () => {
     const clock = new Clock();
     const stores = await seed(0, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     const { cache, counted } = open(stores, clock);
     await cache.ready();
     expect(cache.indexLoad).toMatchObject({ source: 'snapshot', entries: 0 });
@@ -628,9 +618,7 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
   it('activateAlwaysReconcilesBothStoresInFull, whatever the snapshot', async () => {
     const clock = new Clock();
     const stores = await seed(10, clock);
-    const first = open(stores, clock);
-    await first.cache.ready();
-    expect(await first.cache.writeSnapshot()).toBe(true);
+    await withSnapshot(stores, clock);
     const { cache, counted } = open(stores, clock);
     await cache.recover();
     expect(cache.indexLoad?.source).toBe('records');
