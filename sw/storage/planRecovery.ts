@@ -12,13 +12,13 @@
  * - a stale (expired) entry is kept, unless it is past its grace period (`maxStaleSeconds` after
  *   `expiresAt`): then it expires (record and body deleted, reason `expire`);
  * - a record claiming freshness beyond `now + maxAgeSeconds` of its route is capped and rewritten
- *   (clock sanity, {@link capFreshness});
+ *   (clock sanity, {@link capFreshnessWithin});
  * - a body found in both caches of the fresh/stale split (`staleStore.ts`: a move cut short) keeps
  *   its routed copy; the stale copy is deleted (`deleteStaleCopies`);
  * - the survivors are loaded in recency order (least recently used first).
  * @internal
  */
-import { capFreshness, isPastStaleGrace, recencyOrder } from '../policy/freshness.ts';
+import { capFreshnessWithin, isPastStaleGrace, recencyOrder } from '../policy/freshness.ts';
 import type { Milliseconds, Seconds } from '../policy/types.ts';
 import type { EntryRecord } from './EntryMetadataModel.ts';
 
@@ -38,6 +38,11 @@ export interface RecoveryFacts {
   maxStaleSeconds: Seconds;
   /** The freshness lifetime of the route of `url`, seconds (`0`: never expires). */
   maxAgeSecondsFor: (url: string) => Seconds;
+  /**
+   * A lower bound of `maxAgeSecondsFor`'s values other than `0`, seconds: a record within it is
+   * not asked ({@link capFreshnessWithin}). @default 0: every record is asked
+   */
+  maxAgeFloorSeconds?: Seconds;
 }
 
 /** What recovery does. */
@@ -95,7 +100,7 @@ export function planRecovery(facts: RecoveryFacts): RecoveryPlan {
       plan.committedPending++;
       rewrite = true;
     }
-    const capped = capFreshness(record, facts.nowMs, facts.maxAgeSecondsFor(record.url));
+    const capped = capFreshnessWithin(record, facts.nowMs, facts.maxAgeFloorSeconds ?? 0, (r) => facts.maxAgeSecondsFor(r.url));
     if (capped !== record) {
       plan.capped++;
       record = capped;

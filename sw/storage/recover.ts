@@ -6,13 +6,13 @@
  * @internal
  */
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
-import { capFreshness, isFresh, isPastStaleGrace } from '../policy/freshness.ts';
+import { capFreshnessWithin, isFresh, isPastStaleGrace } from '../policy/freshness.ts';
 import { ZERO_STATS, type CacheEvents } from './CacheEvents.ts';
 import type { EntryTable } from './EntryTable.ts';
 import { isSnapshot, type IndexSnapshot } from './IndexSnapshot.ts';
 import { planRecovery } from './planRecovery.ts';
 import type { QueueTask } from './MutationQueue.ts';
-import type { PersistedStats } from './EntryMetadataModel.ts';
+import type { EntryRecord, PersistedStats } from './EntryMetadataModel.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
 
 /** What recovery found and did. */
@@ -61,6 +61,8 @@ export interface RecoveryContext {
   maxStaleSeconds: Seconds;
   /** The freshness cap of a record (clock sanity), seconds. */
   maxAgeSecondsFor: (record: { url: string; storedAt: Milliseconds; expiresAt: Milliseconds }) => Seconds;
+  /** A lower bound of `maxAgeSecondsFor`'s values other than `0` ({@link capFreshnessWithin}). @default 0: none */
+  maxAgeFloorSeconds?: Seconds;
   /**
    * Whether a current index snapshot may stand in for reading the records (on a wake; never on
    * `activate`, where a new worker version reconciles both stores in full). @default false
@@ -142,7 +144,9 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     if (body && r.state === 'pending') pendingBodyBytes.set(r.url, r.opaque ? r.bytes : (await body.arrayBuffer()).byteLength);
   }
   const now = ctx.now();
-  const byUrl = new Map(records.map((r) => [r.url, r]));
+  // Built when first needed: only records beyond the floor are asked for their route (clock sanity).
+  let byUrl: Map<string, EntryRecord> | undefined;
+  const recordOf = (url: string): EntryRecord | undefined => (byUrl ??= new Map(records.map((r) => [r.url, r]))).get(url);
   const plan = planRecovery({
     records,
     bodies,
@@ -150,7 +154,8 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     staleCopies: new Set(staleCopies ?? []),
     nowMs: now,
     maxStaleSeconds: ctx.maxStaleSeconds,
-    maxAgeSecondsFor: (url) => ctx.maxAgeSecondsFor(byUrl.get(url)!),
+    maxAgeSecondsFor: (url) => ctx.maxAgeSecondsFor(recordOf(url)!),
+    maxAgeFloorSeconds: ctx.maxAgeFloorSeconds ?? 0,
   });
   progress(limitFor(plan.dropRecords.length));
   await metadata.deleteMany(plan.dropRecords);
@@ -173,7 +178,7 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     if (++done % PROGRESS_EVERY === 0) progress();
     // Never loaded: only the stores and the counters change.
     events.count('expirations');
-    events.emit({ type: 'expired', url: key, bytes: byUrl.get(key)?.bytes ?? 0 });
+    events.emit({ type: 'expired', url: key, bytes: recordOf(key)?.bytes ?? 0 });
     await metadata.deleteMany([key]);
     await bodyStore.delete(key);
   }
@@ -249,15 +254,17 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
   const capped = new Map<number, { storedAt: Milliseconds; expiresAt: Milliseconds }>();
   const expire: string[] = [];
   const patches: Array<{ url: string; storedAt: Milliseconds; expiresAt: Milliseconds }> = [];
-  // One object for every entry (the wake's hot loop: no allocation unless an entry is capped).
+  // One object for every entry (the wake's hot loop: no allocation unless an entry is capped, no
+  // route match unless it is beyond the floor).
   const entry = { url: '', storedAt: 0, expiresAt: 0 };
+  const floorSeconds = ctx.maxAgeFloorSeconds ?? 0;
   let stale = 0;
   for (let i = 0; i < n; i++) {
     const url = snapshot.urls[i]!;
     entry.url = url;
     entry.storedAt = snapshot.storedAt[i]!;
     entry.expiresAt = snapshot.expiresAt[i]!;
-    const fresh = capFreshness(entry, now, ctx.maxAgeSecondsFor(entry));
+    const fresh = capFreshnessWithin(entry, now, floorSeconds, ctx.maxAgeSecondsFor);
     if (isPastStaleGrace(fresh.expiresAt, now, ctx.maxStaleSeconds)) {
       skip.add(i);
       expire.push(url);

@@ -105,6 +105,8 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     maxAgeSeconds: config.maxAgeSeconds,
     // Clock sanity: no record is trusted beyond now + its route's maxAgeSeconds.
     maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
+    // Records within the shortest route's lifetime are not matched against the routes at all.
+    minMaxAgeSeconds: Math.min(...[config.maxAgeSeconds, ...config.routes.map((r) => r.maxAgeSeconds)].filter((s) => s > 0)),
     policy: createPolicy(config.policy),
     writeBehindMs: config.writeBehindMs,
     memoryTierBytes: config.memoryTierBytes,

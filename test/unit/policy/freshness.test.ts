@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ageSeconds, capFreshness, chooseStaleVictims, expiresAtMs, findExpired, isFresh, isPastStaleGrace, recencyOrder } from '../../../sw/policy/index.ts';
+import { capFreshnessWithin } from '../../../sw/policy/freshness.ts';
 
 const T = 1_700_000_000_000;
 
@@ -77,6 +78,39 @@ describe('clock sanity and stale grace (issue 9 items 2 and 4)', () => {
     const capped = capFreshness(record, T, maxAge);
     expect(capped).toEqual(out);
     if (out.storedAt === storedAt && out.expiresAt === expiresAt) expect(capped).toBe(record);
+  });
+
+  it('capFreshnessWithin gives what capFreshness gives, asking the route only beyond the floor', () => {
+    // Every combination of a record's times around the floor and the caps of the routes >= it.
+    const floor = 60;
+    const times = [T - 86_400_000, T - 1, T, T + 1, T + 59_999, T + 60_000, T + 60_001, T + 120_000, Number.POSITIVE_INFINITY];
+    let asked = 0;
+    let skipped = 0;
+    for (const storedAt of times.filter(Number.isFinite)) {
+      for (const expiresAt of times) {
+        for (const maxAge of [0, floor, 61, 3600]) {
+          const record = { storedAt, expiresAt };
+          let calls = 0;
+          const out = capFreshnessWithin(record, T, floor, () => (calls++, maxAge));
+          expect(out).toEqual(capFreshness(record, T, maxAge));
+          if (out === record || calls > 0) expect(out === record).toBe(capFreshness(record, T, maxAge) === record);
+          const within = storedAt <= T && expiresAt <= T + floor * 1000;
+          expect(calls).toBe(within ? 0 : 1);
+          if (within) skipped++;
+          else asked++;
+        }
+      }
+    }
+    expect(skipped).toBeGreaterThan(0);
+    expect(asked).toBeGreaterThan(0);
+    // No floor known: every record is asked; Infinity (no route expires): only a future storedAt is.
+    let calls = 0;
+    capFreshnessWithin({ storedAt: T - 1, expiresAt: T + 1 }, T, 0, () => (calls++, 60));
+    expect(calls).toBe(1);
+    calls = 0;
+    capFreshnessWithin({ storedAt: T - 1, expiresAt: Number.POSITIVE_INFINITY }, T, Number.POSITIVE_INFINITY, () => (calls++, 0));
+    expect(calls).toBe(0);
+    expect(capFreshnessWithin({ storedAt: T + 5, expiresAt: Number.POSITIVE_INFINITY }, T, Number.POSITIVE_INFINITY, () => 0)).toEqual({ storedAt: T, expiresAt: Number.POSITIVE_INFINITY });
   });
 
   it.each([

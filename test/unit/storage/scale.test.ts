@@ -133,7 +133,11 @@ async function seed(n: number, clock: Clock, expired: ReadonlySet<number> = new 
   return { metadata, bodies };
 }
 
-function open(stores: { metadata: MetadataStore; bodies: FakeBodyStore }, clock: Clock, options: { onEvent?: (e: CacheEvent) => void; maxStaleSeconds?: number } = {}) {
+function open(
+  stores: { metadata: MetadataStore; bodies: FakeBodyStore },
+  clock: Clock,
+  options: { onEvent?: (e: CacheEvent) => void; maxStaleSeconds?: number; maxAgeSecondsFor?: (url: string) => number; minMaxAgeSeconds?: number } = {},
+) {
   const counted = new CountingMetadataStore(stores.metadata);
   const cache = new ImageCache({
     cacheName: 'scale-images',
@@ -145,6 +149,8 @@ function open(stores: { metadata: MetadataStore; bodies: FakeBodyStore }, clock:
     bodies: stores.bodies,
     writeBehindMs: 0,
     onEvent: options.onEvent,
+    maxAgeSecondsFor: options.maxAgeSecondsFor,
+    minMaxAgeSeconds: options.minMaxAgeSeconds,
   });
   return { cache, counted };
 }
@@ -546,6 +552,33 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
     }
     // The capped freshness is written back to the records.
     for (const r of await stores.metadata.getAll()) expect(r.storedAt).toBeLessThanOrEqual(clock.now());
+  });
+
+  it('aWakeMatchesNoRouteForRecordsWithinTheShortestRouteLifetime, from the snapshot and from the records; beyond it, the route is asked and caps', async () => {
+    for (const snapshot of [true, false]) {
+      const clock = new Clock();
+      const n = snapshot ? 1000 : 999; // a database each
+      const stores = await seed(n, clock); // expiring within the hour
+      if (snapshot) await withSnapshot(stores, clock);
+      let asked = 0;
+      const routes = (url: string) => (asked++, url === u(7) ? 60 : 3600);
+      // Routes of 1 hour and more: no record is asked.
+      const { cache } = open(stores, clock, { maxAgeSecondsFor: routes, minMaxAgeSeconds: 3600 });
+      if (!snapshot) await cache.recover(); // the full recovery
+      await cache.ready();
+      expect(cache.indexLoad?.source).toBe(snapshot ? 'snapshot' : 'records');
+      expect(asked).toBe(0);
+      expect(cache.lastRecovery).toMatchObject({ capped: 0, entries: n });
+      // A route of one minute: every record expiring later is asked, and u(7)'s is capped.
+      asked = 0;
+      const short = open(stores, clock, { maxAgeSecondsFor: routes, minMaxAgeSeconds: 60 }).cache;
+      if (!snapshot) await short.recover();
+      await short.ready();
+      expect(short.indexLoad?.source).toBe(snapshot ? 'snapshot' : 'records'); // the first wake wrote nothing
+      expect(asked).toBe(n);
+      expect(short.lastRecovery).toMatchObject({ capped: 1, entries: n });
+      expect((await short.entries()).find((e) => e.url === u(7))?.expiresAt).toBe(clock.now() + 60_000);
+    }
   });
 
   it('aSnapshotOfAnotherFormat (a newer worker\'s, after a rollback) isIgnoredAndTheWakeReadsTheRecords, then writes one of its own', async () => {
