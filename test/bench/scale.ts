@@ -12,7 +12,10 @@
  *   takes ~20 min per origin, which the bench cannot afford. The seeding changes the stores behind
  *   the workers' backs (as a crash or an update would), so every seeded worker is woken once before
  *   its burst: ours then rebuilds its index from the records (a full recovery, reported per level
- *   as `fullRecovery`), which is not counted in its fill figure (until 2026-12-03 it was);
+ *   as `fullRecovery`), which is not counted in its fill figure (until 2026-12-03 it was), nor is
+ *   its aftermath: every variant's burst starts {@link SETTLE_AFTER_WAKE_MS} after the wakes (ours
+ *   writes its index snapshot 2 s after the recovery; measured with `test/bench/wake.ts`'s 100,000
+ *   entries, a burst started at once ran 10–12 % slower than one started 4 s later);
  * - per round: cached hits at c=1 over 100 entries spread over the cache; the first cached image
  *   after CDP `ServiceWorker.stopAllWorkers` (`coldPerRound` times, median); the cold page load (all
  *   workers stopped, then a navigation to a page of 30 cached bench images: time from the navigation
@@ -27,6 +30,9 @@ import { median, percentile } from './stats.ts';
 import { tinyPng } from './images.ts';
 import type { Variant } from './variants.ts';
 import { workerHeapAfterGc } from './worker-heap.ts';
+
+/** Wait between the wakes after the seeding and the fill bursts, ms (every variant alike). */
+export const SETTLE_AFTER_WAKE_MS = 4000;
 
 /** Where per-round figures go (the FigureBook of browser-bench.ts). */
 export interface Book {
@@ -376,6 +382,7 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
           await page.close();
         }
       }
+      if (toSeed.length > 0) await sleep(SETTLE_AFTER_WAKE_MS);
       for (const v of variants) {
         const burst = burstOf(v);
         if (burst === 0) continue;
