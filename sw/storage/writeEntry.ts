@@ -32,6 +32,13 @@ export interface PutOptions {
    * the body's length itself, or returns `busy`
    */
   pendingHeldBytes?: Bytes;
+  /**
+   * `ImageCache.put` only: the headers the entry is judged by, made from and stored with (through
+   * `storedHeaders`) instead of the response's own, so that a caller changing a header need not
+   * rebuild the `Response` (Chromium pumps a rebuilt network body through the worker's JS heap).
+   * @default the response's headers
+   */
+  headers?: Headers;
 }
 
 /** What a put did (lru-cache style status object). */
@@ -66,6 +73,12 @@ export interface WriteContext {
   chains: KeyedChains;
   /** Called once per body stored by streaming (a {@link BodySource} of kind `stream`). */
   onStreamed?: () => void;
+  /**
+   * How a `stream` source reaches Cache Storage: `true`, gathered as a `Blob` by the response
+   * itself (`Response.blob()`), then stored from the blob; `false`, piped through a counting
+   * stream (see {@link ImageCacheOptions.blobBodies}). @default false
+   */
+  blobBodies?: boolean;
   /** The commits gathered while their queue task waits (one IndexedDB transaction for all of them), or `null`. */
   commitBatch?: CommitItem[] | null;
 }
@@ -105,14 +118,17 @@ interface CommitItem {
  * The body of a put:
  * - `buffer`: read in full (its length is the entry's bytes);
  * - `opaque`: an opaque response stored as it is, counted as `bytes` (assumed);
- * - `stream`: a body of declared length `bytes` (`Content-Length`), piped into Cache Storage
- *   without being held in worker memory; the bytes that went through are counted, and a count
- *   that differs from `bytes` rolls the entry back (`length-mismatch`).
+ * - `stream`: the unread body of `response`, of declared length `bytes` (`Content-Length`), stored
+ *   without being held in worker memory: as a `Blob` the response gathers itself, or piped through
+ *   a counting stream ({@link WriteContext.blobBodies}); a stored length (the blob's size, or the
+ *   bytes that went through) that differs from `bytes` rolls the entry back (`length-mismatch`).
+ *   The response itself is kept, not its `body` stream: in Chromium a `Response` rebuilt around a
+ *   network body's stream is pumped through the worker's JS heap chunk by chunk.
  */
 export type BodySource =
   | { kind: 'buffer'; body: ArrayBuffer }
   | { kind: 'opaque'; response: Response; bytes: Bytes }
-  | { kind: 'stream'; stream: ReadableStream<Uint8Array>; bytes: Bytes };
+  | { kind: 'stream'; response: Response; bytes: Bytes };
 
 /** A reservation made in the queue: `written` settles once the body is written and committed (or rolled back). */
 export interface Reserved {
@@ -161,7 +177,7 @@ export function sourceBytes(source: BodySource): Bytes {
 
 /** Drops a source that will not be written (cancels a stream; nothing to do for the others). */
 export function dropSource(source: BodySource): void {
-  if (source.kind === 'stream') void source.stream.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
+  if (source.kind === 'stream') void source.response.body?.cancel().catch(() => undefined /* nothing to report: the body is dropped */);
 }
 
 /** A stream whose length differed from the declared one. */
@@ -428,9 +444,11 @@ function counting(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<
 }
 
 /**
- * Step 4: writes the body to Cache Storage. A buffered or opaque body meeting `QuotaExceededError`
- * lowers the budget in force to what storage held, purges down to it (in the queue), and is
- * written once more; a streamed body cannot be replayed, so it fails after the purge.
+ * Step 4: writes the body to Cache Storage. A body meeting `QuotaExceededError` lowers the budget
+ * in force to what storage held and purges down to it (in the queue); a buffered or opaque body is
+ * then written once more, a streamed one fails (piped: it cannot be replayed; as a blob: it could
+ * be, but a burst of streamed writes refused together would then commit past the lowered budget,
+ * since the entries being written beside it are pinned and cannot be purged).
  * @throws LengthMismatch when a streamed body's length differs from its declared length.
  */
 async function putBody(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord): Promise<void> {
@@ -443,9 +461,18 @@ async function putBody(ctx: WriteContext, key: string, source: BodySource, heade
   } else if (source.kind === 'buffer') {
     const stored = ctx.storedHeaders(headers, record);
     make = () => new Response(source.body, { status: 200, statusText: 'OK', headers: stored });
+  } else if (ctx.blobBodies) {
+    // Gathered by the response itself: in Chromium the blob of a network body is a handle to bytes
+    // the browser process holds, so no chunk goes through the worker, and `new Response(blob)` is
+    // stored from that handle. Rejects when the body fails (a connection cut before
+    // Content-Length bytes: the network stack's error): the entry rolls back.
+    const stored = ctx.storedHeaders(headers, record);
+    const blob = await source.response.blob();
+    if (blob.size !== record.bytes) throw new LengthMismatch(record.bytes, blob.size);
+    make = () => new Response(blob, { status: 200, statusText: 'OK', headers: stored });
   } else {
     const stored = ctx.storedHeaders(headers, record);
-    const piped = counting(source.stream);
+    const piped = counting(source.response.body!);
     counted = piped.bytes;
     make = () => new Response(piped.stream, { status: 200, statusText: 'OK', headers: stored });
   }
@@ -455,7 +482,7 @@ async function putBody(ctx: WriteContext, key: string, source: BodySource, heade
     if (!isQuota(e)) throw e;
     events.error(key, 'put (quota exceeded: purging and retrying once)', e);
     await ctx.queue.run('quota-purge', () => quotaPressure(ctx, record));
-    if (source.kind === 'stream') throw e; // already consumed: cannot be written twice
+    if (source.kind === 'stream') throw e; // not written twice (see above)
     await bodies.put(key, make());
   }
   if (counted && counted() !== record.bytes) throw new LengthMismatch(record.bytes, counted());

@@ -544,15 +544,16 @@ export class ImageCacheStrategy implements RouteHandlerObject {
   async #store(request: Request, key: string, response: Response, rules: RouteRules, held: number, replaces?: 'expire'): Promise<PutResult> {
     if (this.#streams(rules) && response.body && declaredLength(response.headers) !== null) {
       // Streamed (tee'd from the page's response): the cache reserves Content-Length bytes and
-      // pipes the body into Cache Storage, counting what actually went through.
+      // stores the body, checking the length it stored. The response goes as it came, with the
+      // Vary record in `headers`: a Response rebuilt around its body would be pumped through
+      // the worker's JS heap in Chromium.
       const vary = varyRecord(request, response.headers);
       let headers = response.headers;
       if (vary !== null) {
         headers = new Headers(headers);
         headers.set(VARY_HEADER, vary);
       }
-      const streamed = new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-      return this.#cache.put(key, streamed, { maxAgeSeconds: this.#lifetime(rules, headers), replaces, pendingHeldBytes: held });
+      return this.#cache.put(key, response, { maxAgeSeconds: this.#lifetime(rules, headers), replaces, pendingHeldBytes: held, headers });
     }
     let body: ArrayBuffer;
     try {

@@ -44,7 +44,7 @@ export interface Setup {
 
 export function setup(
   respond: (req: Request) => Response | Promise<Response>,
-  options: { rules?: Partial<RouteRules>; plugins?: WorkboxPlugin[]; maxBytes?: number; maxEntryBytes?: number; fallback?: () => Promise<Response | undefined> } = {},
+  options: { rules?: Partial<RouteRules>; plugins?: WorkboxPlugin[]; maxBytes?: number; maxEntryBytes?: number; fallback?: () => Promise<Response | undefined>; blobBodies?: boolean } = {},
 ): Setup {
   const clock = new Clock();
   const cache = new ImageCache({
@@ -55,6 +55,7 @@ export function setup(
     now: clock.now,
     metadata: new EntryMetadataModel('strategy-http-db'),
     storedHeaders: storedResponseHeaders,
+    blobBodies: options.blobBodies,
   });
   const calls: Request[] = [];
   const strategy = new ImageCacheStrategy({

@@ -2,8 +2,8 @@
  * Issue 9 item 7: image routes ignore `Accept` (and `Accept-Encoding`) and honour every other
  * header named in `Vary` (RFC 9111 §4.1); `Vary: *` is never stored.
  */
-import { describe, expect, it } from 'vitest';
-import { varyMatches, varyNames, varyRecord } from '../../../sw/strategy/vary.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { VARY_HEADER, varyMatches, varyNames, varyRecord } from '../../../sw/strategy/vary.ts';
 import { imageResponse } from '../../helpers/fakes.ts';
 import { URL_A, settled, setup, tick } from './harness.ts';
 
@@ -67,6 +67,21 @@ describe('Vary through the strategy', () => {
     expect((await c.response.arrayBuffer()).byteLength).toBe(200);
     expect(s.calls).toHaveLength(2);
     for (const r of [a, b, c]) await r.event.drain();
+  });
+
+  it.each([false, true])('aStreamedMissGoesToTheCacheAsFetchedWithItsVaryRecordBesideIt (blobBodies %s)', async (blobBodies) => {
+    const s = setup(respond, { blobBodies });
+    const put = vi.spyOn(s.cache, 'put');
+    const request = { headers: { 'accept-language': 'fr' } };
+    await settled(s, URL_A, request);
+    const record = varyRecord(new Request(URL_A, request), new Headers({ vary: 'Accept, Accept-Language' }));
+    // Not a Response rebuilt around the network body (Chromium would pump it through the worker's heap).
+    const [, response, options] = put.mock.calls[0]!;
+    expect([response.headers.get(VARY_HEADER), options?.headers?.get(VARY_HEADER)]).toEqual([null, record]);
+    const stored = await (await caches.open('strategy-http-test')).match(URL_A);
+    expect([stored!.headers.get(VARY_HEADER), (await stored!.arrayBuffer()).byteLength]).toEqual([record, 100]);
+    expect((await settled(s, URL_A, request)).headers.get('cache-status')).toBe('sw-image-cache; hit');
+    expect((await settled(s, URL_A, { headers: { 'accept-language': 'de' } })).headers.get('cache-status')).toBe('sw-image-cache; fwd=vary-miss; stored');
   });
 
   it('neverStoresVaryStar', async () => {
