@@ -19,9 +19,9 @@
  * operations of one URL (body writes, victim body deletes) run in the order they were queued.
  *   0. The body: read in full when its length is unknown (bytes come from the body, and it counts
  *      against maxPendingBytes meanwhile); streamed when `Content-Length` declares it (that many
- *      bytes are reserved; the body goes to Cache Storage as the blob the response gathers, or
- *      through a counting stream: `blobBodies`; a stored length that differs rolls the entry
- *      back: `length-mismatch`).
+ *      bytes are reserved; the body goes to Cache Storage as the blob the response gathers, held
+ *      against maxPendingBytes while it waits whole, or else through a counting stream:
+ *      `blobBodies`; a stored length that differs rolls the entry back: `length-mismatch`).
  *   1. Reserve (queue, in memory): stale entries are chosen as victims first (least recently used
  *      first), then the policy's; entries still being written are pinned and never chosen (when
  *      they alone leave no room the put waits, outside the queue, for their writes to settle and
@@ -199,7 +199,9 @@ export interface ImageCacheOptions {
   /**
    * How a body of known length (`Content-Length`) is stored. `true`: the response gathers it as a
    * `Blob` (`Response.blob()`), whose `size` is the stored length, and it is stored from the blob
-   * once it has fully arrived. In Chromium the blob of a network body is a handle to bytes the
+   * once it has fully arrived; a body gathered whole waits outside the worker but waits whole, so
+   * its bytes are held against `maxPendingBytes` until it is written, and a body that does not fit
+   * there is piped as with `false` (never `busy`). In Chromium the blob of a network body is a handle to bytes the
    * browser process holds, so no chunk goes through the worker: storing twenty distinct 3 MB
    * misses at once keeps the worker's heap under 1 MiB, where piping them through the worker
    * peaks at 40–60 MiB of chunks waiting for garbage collection. `false`: the body is piped
@@ -386,7 +388,7 @@ export class ImageCache {
       queue: this.#queue,
       chains: this.#chains,
       onStreamed: () => void this.#streamedStores++,
-      blobBodies: options.blobBodies ?? blobBodiesNative(),
+      blobBodies: (options.blobBodies ?? blobBodiesNative()) && { hold: (bytes) => this.#hold(bytes), release: (bytes) => this.releasePending(bytes) },
     };
   }
 
@@ -423,10 +425,14 @@ export class ImageCache {
    * @param bytes The body's length in bytes.
    */
   holdPending(bytes: Bytes): boolean {
-    if (this.#pendingBytes + bytes > this.maxPendingBytes) {
-      this.#events.count('busyBypasses');
-      return false;
-    }
+    if (this.#hold(bytes)) return true;
+    this.#events.count('busyBypasses');
+    return false;
+  }
+
+  /** Holds `bytes` of maxPendingBytes when they fit (no count when they do not). */
+  #hold(bytes: Bytes): boolean {
+    if (this.#pendingBytes + bytes > this.maxPendingBytes) return false;
     this.#pendingBytes += bytes;
     if (this.#pendingBytes > this.#peakPendingBytes) this.#peakPendingBytes = this.#pendingBytes;
     return true;

@@ -74,11 +74,13 @@ export interface WriteContext {
   /** Called once per body stored by streaming (a {@link BodySource} of kind `stream`). */
   onStreamed?: () => void;
   /**
-   * How a `stream` source reaches Cache Storage: `true`, gathered as a `Blob` by the response
-   * itself (`Response.blob()`), then stored from the blob; `false`, piped through a counting
-   * stream (see {@link ImageCacheOptions.blobBodies}). @default false
+   * How a `stream` source reaches Cache Storage: when set and `hold(bytes)` succeeds, gathered
+   * whole as a `Blob` by the response itself (`Response.blob()`), those bytes held against
+   * `maxPendingBytes` until the put settles (`release`), then stored from the blob; otherwise piped
+   * through a counting stream, never held whole (see {@link ImageCacheOptions.blobBodies}).
+   * @default false: piped
    */
-  blobBodies?: boolean;
+  blobBodies?: false | { hold(bytes: Bytes): boolean; release(bytes: Bytes): void };
   /** The commits gathered while their queue task waits (one IndexedDB transaction for all of them), or `null`. */
   commitBatch?: CommitItem[] | null;
 }
@@ -452,6 +454,16 @@ function counting(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<
  * @throws LengthMismatch when a streamed body's length differs from its declared length.
  */
 async function putBody(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord): Promise<void> {
+  const whole = ctx.blobBodies;
+  if (source.kind !== 'stream' || !whole || !whole.hold(record.bytes)) return putBodyOnce(ctx, key, source, headers, record, false);
+  try {
+    await putBodyOnce(ctx, key, source, headers, record, true);
+  } finally {
+    whole.release(record.bytes);
+  }
+}
+
+async function putBodyOnce(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord, asBlob: boolean): Promise<void> {
   const { bodies, events } = ctx;
   let make: () => Response;
   let counted: (() => Bytes) | null = null;
@@ -461,11 +473,12 @@ async function putBody(ctx: WriteContext, key: string, source: BodySource, heade
   } else if (source.kind === 'buffer') {
     const stored = ctx.storedHeaders(headers, record);
     make = () => new Response(source.body, { status: 200, statusText: 'OK', headers: stored });
-  } else if (ctx.blobBodies) {
+  } else if (asBlob) {
     // Gathered by the response itself: in Chromium the blob of a network body is a handle to bytes
     // the browser process holds, so no chunk goes through the worker, and `new Response(blob)` is
-    // stored from that handle. Rejects when the body fails (a connection cut before
-    // Content-Length bytes: the network stack's error): the entry rolls back.
+    // stored from that handle. Whole while it waits, so held against maxPendingBytes (putBody).
+    // Rejects when the body fails (a connection cut before Content-Length bytes: the network
+    // stack's error): the entry rolls back.
     const stored = ctx.storedHeaders(headers, record);
     const blob = await source.response.blob();
     if (blob.size !== record.bytes) throw new LengthMismatch(record.bytes, blob.size);

@@ -6,7 +6,9 @@
  * counting stream) left its chunks in the heap until garbage collection: for a burst of twenty
  * 3 MB misses the heap peaked at about the burst's bytes (57–63 MiB); with blobs, at about a third
  * (17–19 MiB: the page's copy, which carries `Cache-Status`, still passes through the worker).
- * A connection cut before `Content-Length` bytes makes the blob fail: nothing of it is stored.
+ * A blob waits whole (outside the worker), so its bytes are held against `maxPendingBytes` (set
+ * high enough here for the whole burst). A connection cut before `Content-Length` bytes makes the
+ * blob fail: nothing of it is stored.
  */
 import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
@@ -25,6 +27,7 @@ interface Stats {
   entries: number;
   bytesUsed: number;
   streamedStores: number;
+  peakPendingBytes: number;
 }
 
 /** Polls the stats until `done` holds (stores finish in `waitUntil`). */
@@ -41,7 +44,9 @@ describe('streamed stores in Chromium', () => {
   let env: Env;
   beforeAll(async () => {
     env = await setupEnv(
-      { cacheName: CACHE_NAME, maxBytes: 256 * 1024 * 1024, maxEntryBytes: 8 * 1024 * 1024, writeBehindMs: 100 },
+      // Room for every body of the burst to wait whole as a blob (the default 32 MiB holds ten;
+      // the others would be piped through the worker, as before).
+      { cacheName: CACHE_NAME, maxBytes: 256 * 1024 * 1024, maxEntryBytes: 8 * 1024 * 1024, maxPendingBytes: 96 * 1024 * 1024, writeBehindMs: 100 },
       {
         hooks: [
           (req, res, url) => {
@@ -72,6 +77,9 @@ describe('streamed stores in Chromium', () => {
     for (const r of records) expect(bodies[r.url]).toBe(r.bytes);
     // Streamed through the worker, the stored copies alone peaked near MISSES × 3 MB.
     expect(peakBytes - baseBytes).toBeLessThan(0.5 * MISSES * BODY.byteLength);
+    // The blobs waiting whole were held against maxPendingBytes.
+    expect(stats.peakPendingBytes).toBeGreaterThanOrEqual(BODY.byteLength);
+    expect(stats.peakPendingBytes).toBeLessThanOrEqual(96 * 1024 * 1024);
     await page.close();
   }, 120_000);
 

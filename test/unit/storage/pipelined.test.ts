@@ -372,8 +372,8 @@ describe('streamed stores (Content-Length known)', () => {
     expect([...(await expectConsistent(s)).keys()]).toEqual([u('kept')]);
   });
 
-  it('withBlobBodiesTheResponseGathersItsBodyAsABlobThatIsStoredWithTheStoredHeaders', async () => {
-    const s = setup({ blobBodies: true, maxPendingBytes: 1000, storedHeaders: (h, r) => new Headers([...h, ['x-bytes', String(r.bytes)]]) });
+  it('withBlobBodiesTheResponseGathersItsBodyAsABlobThatIsStoredWithTheStoredHeaders, its bytes held against maxPendingBytes while it waits whole', async () => {
+    const s = setup({ blobBodies: true, maxPendingBytes: 8000, storedHeaders: (h, r) => new Headers([...h, ['x-bytes', String(r.bytes)]]) });
     await s.cache.ready();
     const source = controlledResponse(5000);
     const blob = vi.spyOn(source.response, 'blob');
@@ -390,11 +390,35 @@ describe('streamed stores (Content-Length known)', () => {
     source.close();
     expect(await putting).toMatchObject({ stored: true, bytes: 5000 });
     expect(s.bodies.log).toEqual([`put ${u('big')}`, `landed ${u('big')}`]);
-    expect(pending).toEqual([0, 0, 0, 0, 0]);
-    expect(s.cache.stats()).toMatchObject({ streamedStores: 1, peakPendingBytes: 0, pendingBytes: 0 });
+    expect(pending).toEqual([5000, 5000, 5000, 5000, 5000]);
+    expect(s.cache.stats()).toMatchObject({ streamedStores: 1, peakPendingBytes: 5000, pendingBytes: 0 });
     expect((await expectConsistent(s)).get(u('big'))).toBe(5000);
     const stored = await (await caches.open(s.name)).match(u('big'));
     expect([stored!.headers.get('content-type'), stored!.headers.get('x-bytes')]).toEqual(['image/png', '5000']);
+  });
+
+  it('withBlobBodiesABodyThatDoesNotFitMaxPendingBytesBesideTheOthersWaitingIsPipedInstead (stored, never busy)', async () => {
+    const s = setup({ blobBodies: true, maxPendingBytes: 8000 });
+    await s.cache.ready();
+    const first = controlledResponse(5000);
+    const second = controlledResponse(5000);
+    const blobs = [vi.spyOn(first.response, 'blob'), vi.spyOn(second.response, 'blob')];
+    const puts = [s.cache.put(u('a'), first.response), s.cache.put(u('b'), second.response)];
+    const pending: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      first.push(1000);
+      second.push(1000);
+      await settle();
+      pending.push(s.cache.pendingBytes);
+    }
+    // The first waits whole as a blob (5000 held); the second would pass 8000: piped as it arrives.
+    expect(blobs.map((b) => b.mock.calls.length)).toEqual([1, 0]);
+    expect(pending).toEqual([5000, 5000, 5000, 5000, 5000]);
+    first.close();
+    second.close();
+    expect(await Promise.all(puts)).toMatchObject([{ stored: true, bytes: 5000 }, { stored: true, bytes: 5000 }]);
+    expect(s.cache.stats()).toMatchObject({ streamedStores: 2, peakPendingBytes: 5000, pendingBytes: 0, busyBypasses: 0 });
+    expect((await expectConsistent(s)).size).toBe(2);
   });
 
   it.each([
