@@ -164,11 +164,13 @@ export interface ImageCacheConfig {
    */
   memoryTierBytes?: Bytes;
   /**
-   * Most bytes of response bodies held in worker memory while they wait to be stored (queued
-   * or being written), in bytes. A response that would take the sum past it is served but not
-   * stored (`Cache-Status: …; detail=busy`) and counted in `busyBypasses`; a body larger than it
-   * is never stored. Bounds the worker's memory during a burst of large misses.
-   * @default 33554432 (32 MiB)
+   * Most bytes of response bodies held whole while they wait to be stored (queued or being
+   * written), in bytes: in worker memory, those of unknown length and those a `transcode` route
+   * reads (a response that would take the sum past it is served but not stored,
+   * `Cache-Status: …; detail=busy`, counted in `busyBypasses`; a body larger than it is never
+   * stored); in Chromium also the blobs a body with a `Content-Length` is gathered into outside
+   * the worker (one that would pass it is piped through the worker instead, never `busy`).
+   * Bounds the memory a burst of large misses holds. @default 33554432 (32 MiB)
    */
   maxPendingBytes?: Bytes;
   /**

@@ -21,6 +21,8 @@ export interface Sample {
   onloadMs: number;
   /** The response came through a service worker's fetch event (`workerStart > 0`). */
   viaWorker: boolean;
+  /** Our `Server-Timing` member (`desc;dur`), when the response has one: `hit;0` is a hit served as stored. */
+  ourTiming?: string;
 }
 
 /** One pass over a list of URLs. */
@@ -85,13 +87,16 @@ export async function loadPass(page: Page, v: Variant, urls: string[], concurren
       const wallMs = performance.now() - t0;
       const rt: number[] = [];
       const via: boolean[] = [];
+      const timing: string[] = [];
       for (const u of list) {
         const entries = performance.getEntriesByName(new URL(u, location.href).href, 'resource') as PerformanceResourceTiming[];
         const e = entries[entries.length - 1];
         rt.push(e ? e.responseEnd - e.startTime : NaN);
         via.push(e ? e.workerStart > 0 : false);
+        const st = e?.serverTiming?.find((t) => t.name === 'sw-image-cache');
+        timing.push(st ? `${st.description};${st.duration}` : '');
       }
-      return { wallMs, onload, ok, rt, via };
+      return { wallMs, onload, ok, rt, via, timing };
     },
     { list: urls, c: concurrency },
   );
@@ -102,6 +107,7 @@ export async function loadPass(page: Page, v: Variant, urls: string[], concurren
       rtMs: result.rt[i] ?? NaN,
       onloadMs: result.onload[i]!,
       viaWorker: result.via[i]!,
+      ...(result.timing[i] ? { ourTiming: result.timing[i] } : {}),
     })),
     wallMs: result.wallMs,
     serverRequests: imageRequests(v),

@@ -440,6 +440,15 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
             const pass = await loadPass(page, v, sample, 1);
             o.onPass(v, pass, 'hit');
             const rts = pass.samples.map((s) => s.rtMs);
+            if (v.name === 'ours') {
+              // How ours answered: `hit;0` served as stored, else rebuilt (the header said otherwise) or not a hit.
+              const kinds = new Map<string, number[]>();
+              for (const s of pass.samples) {
+                const k = s.ourTiming === 'hit;0' ? 'as stored' : s.ourTiming?.startsWith('hit;') ? 'hit rebuilt' : (s.ourTiming ?? 'none');
+                kinds.set(k, [...(kinds.get(k) ?? []), s.rtMs]);
+              }
+              log(`scale: ours hits at ${label}, round ${r + 1}: ${[...kinds].map(([k, a]) => `${k} ${a.length} (p50 ${percentile(a, 50).toFixed(2)} ms)`).join(', ')}`);
+            }
             book.add(`scale.hit.${level}.p50`, v.name, percentile(rts, 50));
             book.add(`scale.hit.${level}.p99`, v.name, percentile(rts, 99));
           } finally {
