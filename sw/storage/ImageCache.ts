@@ -203,8 +203,9 @@ export interface ImageCacheOptions {
    * its bytes are held against `maxPendingBytes` until it is written, and a body that does not fit
    * there is piped as with `false` (never `busy`). In Chromium the blob of a network body is a handle to bytes the
    * browser process holds, so no chunk goes through the worker: storing twenty distinct 3 MB
-   * misses at once keeps the worker's heap under 1 MiB, where piping them through the worker
-   * peaks at 40–60 MiB of chunks waiting for garbage collection. `false`: the body is piped
+   * misses at once, with room for them all in `maxPendingBytes`, kept the worker's heap under
+   * 1 MiB in a test harness, where piping them through the worker peaked at 40–60 MiB of chunks
+   * waiting for garbage collection. `false`: the body is piped
    * through a counting stream into Cache Storage as it arrives (every chunk passes through the
    * worker's JS heap); where a blob may be gathered in the worker's own memory (Node's undici;
    * Firefox and WebKit were not measured), this bounds what is held at a time.
@@ -821,8 +822,9 @@ export class ImageCache {
    *
    * A body that declares its length (`Content-Length`, without `Content-Encoding`) is streamed
    * into Cache Storage: `Content-Length` bytes are reserved first, the body is never held whole
-   * in worker memory (it does not count against {@link ImageCacheOptions.maxPendingBytes}; see
-   * {@link ImageCacheOptions.blobBodies} for how), and the length actually stored (the blob's
+   * in worker memory (it is never `busy`; as a blob, held whole outside the worker, it counts
+   * against {@link ImageCacheOptions.maxPendingBytes} while it waits, see
+   * {@link ImageCacheOptions.blobBodies}), and the length actually stored (the blob's
    * size, or the bytes that went through) is checked: when it differs from the declared length,
    * the entry is deleted and its reservation released (`length-mismatch`; counted in `bypassed`),
    * as a buffered body of the wrong length is never stored either. Counted in `streamedStores`.
