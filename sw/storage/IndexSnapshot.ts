@@ -33,8 +33,8 @@
  *
  * Why not the keys' shared origin stored once (tried 2026-12-03, same tool and entries: ~2.2 MB
  * fewer bytes, the keys rebuilt as `prefix + rest` on wake): slower, median snapshot wake about
- * 300 ms against 223 ms (10 and 11 snapshot wakes, two runs per build alternated on one profile); the rebuilt
- * keys are V8 cons strings, flattened again when the index hashes them.
+ * 300 ms against 223 ms (10 and 11 snapshot wakes, two runs per build alternated on one
+ * profile); the rebuilt keys are V8 cons strings, flattened again when the index hashes them.
  * @internal
  */
 import type { Bytes, Milliseconds } from '../policy/types.ts';
