@@ -104,6 +104,33 @@ export function capFreshnessWithin<T extends { storedAt: Milliseconds; expiresAt
   return capFreshness(record, nowMs, maxAgeSecondsOf(record));
 }
 
+/** What clock sanity looks at in a record: its key (for its route), and its times in ms since epoch. */
+export interface TimedRecord {
+  url: string;
+  storedAt: Milliseconds;
+  expiresAt: Milliseconds;
+}
+
+/**
+ * Clock sanity as one function of a record and the time ({@link capFreshnessWithin} with its
+ * route's `maxAgeSeconds` and the floor bound in): the record itself, or a capped copy. Built once
+ * by the cache; recovery, the wake from the snapshot and every read apply the same one.
+ */
+export type ClockSanity = <T extends TimedRecord>(record: T, nowMs: Milliseconds) => T;
+
+/** A {@link ClockSanity} for routes of `maxAgeSecondsOf(record)` seconds, none shorter than `floorSeconds` (`0`: unknown). */
+export function clockSanity(maxAgeSecondsOf: (record: TimedRecord) => Seconds, floorSeconds: Seconds): ClockSanity {
+  return (record, nowMs) => capFreshnessWithin(record, nowMs, floorSeconds, maxAgeSecondsOf);
+}
+
+/**
+ * The floor for {@link clockSanity}: the shortest of the routes' `maxAgeSeconds` other than `0`,
+ * in seconds; `Infinity` when every one is `0` (never expires: nothing to cap but `storedAt`).
+ */
+export function lifetimeFloorSeconds(maxAgeSeconds: readonly Seconds[]): Seconds {
+  return Math.min(...maxAgeSeconds.filter((s) => s > 0));
+}
+
 /**
  * Where an entry's freshness lifetime comes from (the `freshness` option):
  * - `config`: the route's `maxAgeSeconds`, whatever the response says;

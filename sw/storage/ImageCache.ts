@@ -70,7 +70,7 @@
  */
 import { ImageCacheError } from '../errors/ImageCacheError.ts';
 import { LruPolicy } from '../policy/LruPolicy.ts';
-import { capFreshnessWithin, expiresAtMs, isFresh, isPastStaleGrace } from '../policy/freshness.ts';
+import { clockSanity, expiresAtMs, isFresh, isPastStaleGrace, type ClockSanity } from '../policy/freshness.ts';
 import type { ReplacementPolicy } from '../policy/ReplacementPolicy.ts';
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 import type { CacheEvent, CacheStats, EntryInfo } from '../protocol.ts';
@@ -302,9 +302,8 @@ export class ImageCache {
   /** Per-URL chains of the Cache Storage half of fills (body writes, victims' body deletes). */
   readonly #chains = new KeyedChains();
   readonly #write: WriteContext;
-  readonly #maxAgeSecondsFor: (record: { url: string; storedAt: Milliseconds; expiresAt: Milliseconds }) => Seconds;
-  /** {@link ImageCacheOptions.minMaxAgeSeconds} (0: none known). */
-  readonly #maxAgeFloorSeconds: Seconds;
+  /** Clock sanity (invariant 3): `maxAgeSecondsFor`, asked beyond `minMaxAgeSeconds` only. */
+  readonly #clockSanity: ClockSanity;
   readonly #budget: Bytes;
   /** The bound on {@link ImageCache.pendingBytes} ({@link ImageCacheOptions.maxPendingBytes}), in bytes. */
   readonly maxPendingBytes: Bytes;
@@ -348,10 +347,9 @@ export class ImageCache {
     this.maxStaleSeconds = options.maxStaleSeconds ?? 30 * 24 * 60 * 60;
     this.now = options.now ?? Date.now;
     const routeMaxAge = options.maxAgeSecondsFor;
-    this.#maxAgeSecondsFor = routeMaxAge
-      ? (r) => routeMaxAge(r.url)
-      : (r) => (Number.isFinite(r.expiresAt) ? Math.max(0, r.expiresAt - r.storedAt) / 1000 : 0);
-    this.#maxAgeFloorSeconds = routeMaxAge ? (options.minMaxAgeSeconds ?? 0) : 0;
+    this.#clockSanity = routeMaxAge
+      ? clockSanity((r) => routeMaxAge(r.url), options.minMaxAgeSeconds ?? 0)
+      : clockSanity((r) => (Number.isFinite(r.expiresAt) ? Math.max(0, r.expiresAt - r.storedAt) / 1000 : 0), 0);
     this.#metadata = options.metadata ?? new EntryMetadataModel();
     this.#bodies = options.bodies ?? new ImageCacheStore(this.cacheName);
     this.#events = new CacheEvents(this.now);
@@ -532,8 +530,7 @@ export class ImageCache {
       events: this.#events,
       now: this.now,
       maxStaleSeconds: this.maxStaleSeconds,
-      maxAgeSecondsFor: this.#maxAgeSecondsFor,
-      maxAgeFloorSeconds: this.#maxAgeFloorSeconds,
+      clockSanity: this.#clockSanity,
       // Each recovery that timed out doubles the next one's limits (a slow disk is not stuck).
       stepLimitMs: this.#mutationTimeLimitMs * 2 ** Math.min(this.#recoveryTimeouts, 6),
       progress: (limitMs) => task.progress(limitMs),
@@ -634,7 +631,7 @@ export class ImageCache {
     const storedAt = Number(early?.headers.get(STORED_HEADER));
     const claimed = expires === null || expires === undefined ? Number.POSITIVE_INFINITY : Number(expires);
     const now = this.now();
-    const { expiresAt } = capFreshnessWithin({ url: key, storedAt, expiresAt: claimed }, now, this.#maxAgeFloorSeconds, this.#maxAgeSecondsFor);
+    const { expiresAt } = this.#clockSanity({ url: key, storedAt, expiresAt: claimed }, now);
     if (early && storedAt > 0 && isFresh(expiresAt, now)) {
       this.#earlyAccess.set(key, now);
       setTimeout(() => void this.ready().catch(() => undefined /* reported by #startRecovery */), 0);
@@ -654,7 +651,7 @@ export class ImageCache {
 
   /** Clock sanity at read: caps a record trusted beyond now + its route's maxAgeSeconds (written behind). */
   #trust(entry: IndexedEntry): void {
-    const capped = capFreshnessWithin(entry, this.now(), this.#maxAgeFloorSeconds, this.#maxAgeSecondsFor);
+    const capped = this.#clockSanity(entry, this.now());
     if (capped === entry) return;
     entry.storedAt = capped.storedAt;
     entry.expiresAt = capped.expiresAt;
@@ -837,11 +834,9 @@ export class ImageCache {
    *   `headers`, when given, replace the response's (judged, recorded and stored), without a rebuilt `Response`.
    * @returns What was done, with evicted URLs.
    */
-  async put(url: string, response: Response, options: PutOptions = {}): Promise<PutResult> {
+  async put(url: string, response: Response, { headers: given, ...options }: PutOptions = {}): Promise<PutResult> {
     const held = options.pendingHeldBytes ?? 0;
     const key = cacheKey(url);
-    const { headers: given, ...rest } = options;
-    options = rest;
     const headers = given ?? response.headers;
     const judged = given ? { type: response.type, status: response.status, headers } : response;
     const declared = declaredLength(headers);

@@ -12,13 +12,13 @@
  * - a stale (expired) entry is kept, unless it is past its grace period (`maxStaleSeconds` after
  *   `expiresAt`): then it expires (record and body deleted, reason `expire`);
  * - a record claiming freshness beyond `now + maxAgeSeconds` of its route is capped and rewritten
- *   (clock sanity, {@link capFreshnessWithin});
+ *   (clock sanity, {@link RecoveryFacts.clockSanity});
  * - a body found in both caches of the fresh/stale split (`staleStore.ts`: a move cut short) keeps
  *   its routed copy; the stale copy is deleted (`deleteStaleCopies`);
  * - the survivors are loaded in recency order (least recently used first).
  * @internal
  */
-import { capFreshnessWithin, isPastStaleGrace, recencyOrder } from '../policy/freshness.ts';
+import { isPastStaleGrace, recencyOrder, type ClockSanity } from '../policy/freshness.ts';
 import type { Milliseconds, Seconds } from '../policy/types.ts';
 import type { EntryRecord } from './EntryMetadataModel.ts';
 
@@ -36,13 +36,8 @@ export interface RecoveryFacts {
   nowMs: Milliseconds;
   /** Grace period of stale entries, seconds (`0`: kept until evicted). */
   maxStaleSeconds: Seconds;
-  /** The freshness lifetime of the route of `url`, seconds (`0`: never expires). */
-  maxAgeSecondsFor: (url: string) => Seconds;
-  /**
-   * A lower bound of `maxAgeSecondsFor`'s values other than `0`, seconds: a record within it is
-   * not asked ({@link capFreshnessWithin}). @default 0: every record is asked
-   */
-  maxAgeFloorSeconds?: Seconds;
+  /** Clock sanity: a record as trusted at `nowMs` (capped at its route's `maxAgeSeconds` from now). */
+  clockSanity: ClockSanity;
 }
 
 /** What recovery does. */
@@ -100,7 +95,7 @@ export function planRecovery(facts: RecoveryFacts): RecoveryPlan {
       plan.committedPending++;
       rewrite = true;
     }
-    const capped = capFreshnessWithin(record, facts.nowMs, facts.maxAgeFloorSeconds ?? 0, (r) => facts.maxAgeSecondsFor(r.url));
+    const capped = facts.clockSanity(record, facts.nowMs);
     if (capped !== record) {
       plan.capped++;
       record = capped;

@@ -6,13 +6,13 @@
  * @internal
  */
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
-import { capFreshnessWithin, isFresh, isPastStaleGrace } from '../policy/freshness.ts';
+import { isFresh, isPastStaleGrace, type ClockSanity } from '../policy/freshness.ts';
 import { ZERO_STATS, type CacheEvents } from './CacheEvents.ts';
 import type { EntryTable } from './EntryTable.ts';
 import { isSnapshot, type IndexSnapshot } from './IndexSnapshot.ts';
 import { planRecovery } from './planRecovery.ts';
 import type { QueueTask } from './MutationQueue.ts';
-import type { EntryRecord, PersistedStats } from './EntryMetadataModel.ts';
+import type { PersistedStats } from './EntryMetadataModel.ts';
 import type { BodyStore, MetadataStore } from './stores.ts';
 
 /** What recovery found and did. */
@@ -59,10 +59,8 @@ export interface RecoveryContext {
   events: CacheEvents;
   now: () => Milliseconds;
   maxStaleSeconds: Seconds;
-  /** The freshness cap of a record (clock sanity), seconds. */
-  maxAgeSecondsFor: (record: { url: string; storedAt: Milliseconds; expiresAt: Milliseconds }) => Seconds;
-  /** A lower bound of `maxAgeSecondsFor`'s values other than `0` ({@link capFreshnessWithin}). @default 0: none */
-  maxAgeFloorSeconds?: Seconds;
+  /** Clock sanity: a record as trusted now (capped at its route's `maxAgeSeconds` from now). */
+  clockSanity: ClockSanity;
   /**
    * Whether a current index snapshot may stand in for reading the records (on a wake; never on
    * `activate`, where a new worker version reconciles both stores in full). @default false
@@ -144,9 +142,6 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     if (body && r.state === 'pending') pendingBodyBytes.set(r.url, r.opaque ? r.bytes : (await body.arrayBuffer()).byteLength);
   }
   const now = ctx.now();
-  // Built when first needed: only records beyond the floor are asked for their route (clock sanity).
-  let byUrl: Map<string, EntryRecord> | undefined;
-  const recordOf = (url: string): EntryRecord | undefined => (byUrl ??= new Map(records.map((r) => [r.url, r]))).get(url);
   const plan = planRecovery({
     records,
     bodies,
@@ -154,8 +149,7 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
     staleCopies: new Set(staleCopies ?? []),
     nowMs: now,
     maxStaleSeconds: ctx.maxStaleSeconds,
-    maxAgeSecondsFor: (url) => ctx.maxAgeSecondsFor(recordOf(url)!),
-    maxAgeFloorSeconds: ctx.maxAgeFloorSeconds ?? 0,
+    clockSanity: ctx.clockSanity,
   });
   progress(limitFor(plan.dropRecords.length));
   await metadata.deleteMany(plan.dropRecords);
@@ -174,11 +168,13 @@ export async function recoverStores(ctx: RecoveryContext): Promise<RecoveryRepor
   table.load(plan.keep);
   const persisted = await (statsRead ?? metadata.getStats());
   if (persisted) events.stats = { ...ZERO_STATS, ...persisted };
+  // The expired entries' bytes, for their events (a map of every record only when some expired).
+  const bytesOf = plan.expire.length > 0 ? new Map(records.map((r) => [r.url, r.bytes])) : null;
   for (const key of plan.expire) {
     if (++done % PROGRESS_EVERY === 0) progress();
     // Never loaded: only the stores and the counters change.
     events.count('expirations');
-    events.emit({ type: 'expired', url: key, bytes: recordOf(key)?.bytes ?? 0 });
+    events.emit({ type: 'expired', url: key, bytes: bytesOf?.get(key) ?? 0 });
     await metadata.deleteMany([key]);
     await bodyStore.delete(key);
   }
@@ -257,14 +253,13 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
   // One object for every entry (the wake's hot loop: no allocation unless an entry is capped, no
   // route match unless it is beyond the floor).
   const entry = { url: '', storedAt: 0, expiresAt: 0 };
-  const floorSeconds = ctx.maxAgeFloorSeconds ?? 0;
   let stale = 0;
   for (let i = 0; i < n; i++) {
     const url = snapshot.urls[i]!;
     entry.url = url;
     entry.storedAt = snapshot.storedAt[i]!;
     entry.expiresAt = snapshot.expiresAt[i]!;
-    const fresh = capFreshnessWithin(entry, now, floorSeconds, ctx.maxAgeSecondsFor);
+    const fresh = ctx.clockSanity(entry, now);
     if (isPastStaleGrace(fresh.expiresAt, now, ctx.maxStaleSeconds)) {
       skip.add(i);
       expire.push(url);

@@ -7,6 +7,7 @@ import { EventBroadcaster } from '../api/EventBroadcaster.ts';
 import { ErrorLog, healthReport } from '../api/Health.ts';
 import { Transcoder } from '../transcode/Transcoder.ts';
 import { createPolicy } from '../policy/createPolicy.ts';
+import { lifetimeFloorSeconds } from '../policy/freshness.ts';
 import { cacheKey, ImageCache } from '../storage/ImageCache.ts';
 import { ImageCacheStrategy, type RouteRules } from '../strategy/ImageCacheStrategy.ts';
 import type { WarmResult } from '../protocol.ts';
@@ -106,7 +107,7 @@ export function installImageCache(options: InstallImageCacheOptions): InstalledI
     // Clock sanity: no record is trusted beyond now + its route's maxAgeSeconds.
     maxAgeSecondsFor: (url) => rulesFor(url).maxAgeSeconds,
     // Records within the shortest route's lifetime are not matched against the routes at all.
-    minMaxAgeSeconds: Math.min(...[config.maxAgeSeconds, ...config.routes.map((r) => r.maxAgeSeconds)].filter((s) => s > 0)),
+    minMaxAgeSeconds: lifetimeFloorSeconds([config.maxAgeSeconds, ...config.routes.map((r) => r.maxAgeSeconds)]),
     policy: createPolicy(config.policy),
     writeBehindMs: config.writeBehindMs,
     memoryTierBytes: config.memoryTierBytes,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ageSeconds, capFreshness, chooseStaleVictims, expiresAtMs, findExpired, isFresh, isPastStaleGrace, recencyOrder } from '../../../sw/policy/index.ts';
-import { capFreshnessWithin } from '../../../sw/policy/freshness.ts';
+import { capFreshnessWithin, lifetimeFloorSeconds } from '../../../sw/policy/freshness.ts';
 
 const T = 1_700_000_000_000;
 
@@ -111,6 +111,15 @@ describe('clock sanity and stale grace (issue 9 items 2 and 4)', () => {
     capFreshnessWithin({ storedAt: T - 1, expiresAt: Number.POSITIVE_INFINITY }, T, Number.POSITIVE_INFINITY, () => (calls++, 0));
     expect(calls).toBe(0);
     expect(capFreshnessWithin({ storedAt: T + 5, expiresAt: Number.POSITIVE_INFINITY }, T, Number.POSITIVE_INFINITY, () => 0)).toEqual({ storedAt: T, expiresAt: Number.POSITIVE_INFINITY });
+  });
+
+  it.each([
+    [[604_800, 86_400, 3600], 3600],
+    [[604_800, 0, 86_400], 86_400],
+    [[0, 0], Number.POSITIVE_INFINITY],
+    [[604_800], 604_800],
+  ])('lifetimeFloorSeconds(%j) is %d: the shortest lifetime other than 0 (never expires)', (lifetimes, floor) => {
+    expect(lifetimeFloorSeconds(lifetimes)).toBe(floor);
   });
 
   it.each([

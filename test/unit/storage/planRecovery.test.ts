@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EntryRecord } from '../../../sw/storage/EntryMetadataModel.ts';
 import { planRecovery, type RecoveryPlan } from '../../../sw/storage/planRecovery.ts';
+import { capFreshness } from '../../../sw/policy/freshness.ts';
 
 const NOW = 1_000_000_000;
 const DAY = 86_400_000;
@@ -171,7 +172,7 @@ describe('planRecovery', () => {
       staleCopies: new Set(row.staleCopies ?? []),
       nowMs: NOW,
       maxStaleSeconds: row.maxStaleSeconds ?? 30 * 86_400,
-      maxAgeSecondsFor: () => row.maxAgeSeconds ?? 7 * 86_400,
+      clockSanity: (r, now) => capFreshness(r, now, row.maxAgeSeconds ?? 7 * 86_400),
     });
     const { keep, rewrite, ...rest } = row.expect;
     if (keep) expect(plan.keep.map((x) => x.url)).toEqual(keep);
