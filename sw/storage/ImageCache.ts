@@ -387,7 +387,8 @@ export class ImageCache {
       queue: this.#queue,
       chains: this.#chains,
       onStreamed: () => void this.#streamedStores++,
-      blobBodies: (options.blobBodies ?? blobBodiesNative()) && { hold: (bytes) => this.#hold(bytes), release: (bytes) => this.releasePending(bytes) },
+      blobBodies: options.blobBodies ?? blobBodiesNative(),
+      pending: { hold: (bytes) => this.#hold(bytes), release: (bytes) => this.releasePending(bytes) },
     };
   }
 

@@ -74,15 +74,24 @@ export interface WriteContext {
   /** Called once per body stored by streaming (a {@link BodySource} of kind `stream`). */
   onStreamed?: () => void;
   /**
-   * How a `stream` source reaches Cache Storage: when set and `hold(bytes)` succeeds, gathered
-   * whole as a `Blob` by the response itself (`Response.blob()`), those bytes held against
-   * `maxPendingBytes` until the put settles (`release`), then stored from the blob; otherwise piped
-   * through a counting stream, never held whole (see {@link ImageCacheOptions.blobBodies}).
-   * @default false: piped
+   * How a `stream` source reaches Cache Storage: `true`, gathered whole as a `Blob` by the response
+   * itself (`Response.blob()`) and stored from the blob, when its bytes fit in {@link WriteContext.pending}
+   * (held there until the put settles); otherwise piped through a counting stream, never held
+   * whole (see {@link ImageCacheOptions.blobBodies}).
    */
-  blobBodies?: false | { hold(bytes: Bytes): boolean; release(bytes: Bytes): void };
+  blobBodies: boolean;
+  /** The pending-body budget (`maxPendingBytes`) a blob body is held against while it waits. */
+  pending: PendingBudget;
   /** The commits gathered while their queue task waits (one IndexedDB transaction for all of them), or `null`. */
   commitBatch?: CommitItem[] | null;
+}
+
+/** Bytes held against `maxPendingBytes` (the cache's own count, shared with `ImageCache.holdPending`). */
+export interface PendingBudget {
+  /** Holds `bytes` when they fit; `false` (nothing held) when they do not. */
+  hold(bytes: Bytes): boolean;
+  /** Gives back bytes held with `hold`. */
+  release(bytes: Bytes): void;
 }
 
 /** One put waiting for its reservation (see {@link reserveAll}). */
@@ -454,12 +463,11 @@ function counting(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<
  * @throws LengthMismatch when a streamed body's length differs from its declared length.
  */
 async function putBody(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord): Promise<void> {
-  const whole = ctx.blobBodies;
-  if (source.kind !== 'stream' || !whole || !whole.hold(record.bytes)) return putBodyOnce(ctx, key, source, headers, record, false);
+  if (source.kind !== 'stream' || !ctx.blobBodies || !ctx.pending.hold(record.bytes)) return putBodyOnce(ctx, key, source, headers, record, false);
   try {
     await putBodyOnce(ctx, key, source, headers, record, true);
   } finally {
-    whole.release(record.bytes);
+    ctx.pending.release(record.bytes);
   }
 }
 
