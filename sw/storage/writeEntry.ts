@@ -455,7 +455,9 @@ function counting(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<
 }
 
 /**
- * Step 4: writes the body to Cache Storage. A body meeting `QuotaExceededError` lowers the budget
+ * Step 4: writes the body to Cache Storage. A streamed body is gathered as a blob when
+ * {@link WriteContext.blobBodies} is on and its bytes fit in {@link WriteContext.pending} (held
+ * there until this settles), else piped. A body meeting `QuotaExceededError` lowers the budget
  * in force to what storage held and purges down to it (in the queue); a buffered or opaque body is
  * then written once more, a streamed one fails (piped: it cannot be replayed; as a blob: it could
  * be, but a burst of streamed writes refused together would then commit past the lowered budget,
@@ -463,48 +465,44 @@ function counting(stream: ReadableStream<Uint8Array>): { stream: ReadableStream<
  * @throws LengthMismatch when a streamed body's length differs from its declared length.
  */
 async function putBody(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord): Promise<void> {
-  if (source.kind !== 'stream' || !ctx.blobBodies || !ctx.pending.hold(record.bytes)) return putBodyOnce(ctx, key, source, headers, record, false);
-  try {
-    await putBodyOnce(ctx, key, source, headers, record, true);
-  } finally {
-    ctx.pending.release(record.bytes);
-  }
-}
-
-async function putBodyOnce(ctx: WriteContext, key: string, source: BodySource, headers: Headers, record: EntryRecord, asBlob: boolean): Promise<void> {
   const { bodies, events } = ctx;
-  let make: () => Response;
-  let counted: (() => Bytes) | null = null;
-  if (source.kind === 'opaque') {
-    // An opaque response is stored as it is (its headers cannot be changed); a clone per attempt.
-    make = () => source.response.clone();
-  } else if (source.kind === 'buffer') {
-    const stored = ctx.storedHeaders(headers, record);
-    make = () => new Response(source.body, { status: 200, statusText: 'OK', headers: stored });
-  } else if (asBlob) {
-    // Gathered by the response itself: in Chromium the blob of a network body is a handle to bytes
-    // the browser process holds, so no chunk goes through the worker, and `new Response(blob)` is
-    // stored from that handle. Whole while it waits, so held against maxPendingBytes (putBody).
-    // Rejects when the body fails (a connection cut before Content-Length bytes: the network
-    // stack's error): the entry rolls back.
-    const stored = ctx.storedHeaders(headers, record);
-    const blob = await source.response.blob();
-    if (blob.size !== record.bytes) throw new LengthMismatch(record.bytes, blob.size);
-    make = () => new Response(blob, { status: 200, statusText: 'OK', headers: stored });
-  } else {
-    const stored = ctx.storedHeaders(headers, record);
-    const piped = counting(source.response.body!);
-    counted = piped.bytes;
-    make = () => new Response(piped.stream, { status: 200, statusText: 'OK', headers: stored });
-  }
+  const asBlob = source.kind === 'stream' && ctx.blobBodies && ctx.pending.hold(record.bytes);
   try {
-    await bodies.put(key, make());
-  } catch (e) {
-    if (!isQuota(e)) throw e;
-    events.error(key, 'put (quota exceeded: purging and retrying once)', e);
-    await ctx.queue.run('quota-purge', () => quotaPressure(ctx, record));
-    if (source.kind === 'stream') throw e; // not written twice (see above)
-    await bodies.put(key, make());
+    let make: () => Response;
+    let counted: (() => Bytes) | null = null;
+    if (source.kind === 'opaque') {
+      // An opaque response is stored as it is (its headers cannot be changed); a clone per attempt.
+      make = () => source.response.clone();
+    } else if (source.kind === 'buffer') {
+      const stored = ctx.storedHeaders(headers, record);
+      make = () => new Response(source.body, { status: 200, statusText: 'OK', headers: stored });
+    } else if (asBlob) {
+      // Gathered by the response itself: in Chromium the blob of a network body is a handle to bytes
+      // the browser process holds, so no chunk goes through the worker, and `new Response(blob)` is
+      // stored from that handle. Whole while it waits, so held against maxPendingBytes (until the
+      // finally below). Rejects when the body fails (a connection cut before Content-Length bytes:
+      // the network stack's error): the entry rolls back.
+      const stored = ctx.storedHeaders(headers, record);
+      const blob = await source.response.blob();
+      if (blob.size !== record.bytes) throw new LengthMismatch(record.bytes, blob.size);
+      make = () => new Response(blob, { status: 200, statusText: 'OK', headers: stored });
+    } else {
+      const stored = ctx.storedHeaders(headers, record);
+      const piped = counting(source.response.body!);
+      counted = piped.bytes;
+      make = () => new Response(piped.stream, { status: 200, statusText: 'OK', headers: stored });
+    }
+    try {
+      await bodies.put(key, make());
+    } catch (e) {
+      if (!isQuota(e)) throw e;
+      events.error(key, 'put (quota exceeded: purging and retrying once)', e);
+      await ctx.queue.run('quota-purge', () => quotaPressure(ctx, record));
+      if (source.kind === 'stream') throw e; // not written twice (see above)
+      await bodies.put(key, make());
+    }
+    if (counted && counted() !== record.bytes) throw new LengthMismatch(record.bytes, counted());
+  } finally {
+    if (asBlob) ctx.pending.release(record.bytes);
   }
-  if (counted && counted() !== record.bytes) throw new LengthMismatch(record.bytes, counted());
 }
