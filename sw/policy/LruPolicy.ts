@@ -1,4 +1,5 @@
 import type { ReplacementPolicy } from './ReplacementPolicy.ts';
+import { SlotMap } from './SlotMap.ts';
 import type { Bytes } from './types.ts';
 
 /** Slot number meaning "no slot" in the linked list. */
@@ -9,24 +10,25 @@ const INITIAL_CAPACITY = 64;
 /**
  * Least Recently Used: the victim is the key whose last hit (or insertion) is oldest.
  *
- * Layout (lru-cache's): a `Map` from key to a slot number, and per-slot typed arrays holding a
- * doubly linked list in recency order (`prev`/`next`, head = least recent, tail = most recent)
- * plus the entry's size. A hit is one `Map.get` and a few array writes (no `Map` delete/re-insert),
- * an insertion one `Map.get` + one `Map.set`, an eviction one `Map.delete`. Freed slots are reused
- * through a free list; the arrays double when full (amortised O(1)).
+ * Layout (lru-cache's): a key index from key to a slot number (`SlotMap`, a hash table in
+ * typed arrays that a wake fills in one pass), and per-slot typed arrays holding a doubly linked
+ * list in recency order (`prev`/`next`, head = least recent, tail = most recent) plus the entry's
+ * size. A hit is one index lookup and a few array writes (no delete/re-insert), an insertion a
+ * lookup and an index insert, an eviction an index delete. Freed slots are reused through a free
+ * list; the arrays double when full (amortised O(1)). `load` fills an empty policy in bulk.
  *
  * Cost: `has`, `sizeOf`, `touch`, `hit`, `insert`, `remove`, `evict`: O(1) (amortised for
- * `insert`). `keys()`: O(n). Memory: one `Map` slot per entry plus 16 bytes of typed arrays
- * (8 for the size, 4 + 4 for the links) per allocated slot. `slotOf(key)` exposes the slot, so the
- * storage layer keeps its per-entry columns by slot without a second key map.
+ * `insert`). `keys()`, `load`: O(n). Memory per entry: the index's 12 to 20 bytes plus 16 bytes of
+ * typed arrays (8 for the size, 4 + 4 for the links) per allocated slot. `slotOf(key)` exposes the
+ * slot, so the storage layer keeps its per-entry columns by slot without a second key map.
  *
  * Source: the classic policy (Mattson et al., "Evaluation techniques for storage hierarchies",
  * IBM Systems Journal 9(2), 1970, where LRU's stack property is defined).
  */
 export class LruPolicy implements ReplacementPolicy {
   readonly name: string = 'lru';
-  #index = new Map<string, number>();
-  #keyList: (string | undefined)[] = [];
+  /** Key → slot, and each slot's key. */
+  #index = new SlotMap();
   #sizeList = new Float64Array(INITIAL_CAPACITY);
   #next = new Int32Array(INITIAL_CAPACITY);
   #prev = new Int32Array(INITIAL_CAPACITY);
@@ -48,7 +50,7 @@ export class LruPolicy implements ReplacementPolicy {
   }
 
   has(key: string): boolean {
-    return this.#index.has(key);
+    return this.#index.get(key) !== undefined;
   }
 
   sizeOf(key: string): Bytes | undefined {
@@ -83,7 +85,6 @@ export class LruPolicy implements ReplacementPolicy {
       if (this.#top === this.#sizeList.length) this.#grow();
       slot = this.#top++;
     }
-    this.#keyList[slot] = key;
     this.#sizeList[slot] = size;
     const tail = this.#tail;
     this.#prev[slot] = tail;
@@ -93,6 +94,36 @@ export class LruPolicy implements ReplacementPolicy {
     this.#tail = slot;
     this.#index.set(key, slot);
     this.#bytes += size;
+  }
+
+  load(keys: readonly string[], sizes: ArrayLike<Bytes>): void {
+    if (this.#index.size > 0 || this.#top > 0) throw new Error('LruPolicy.load: the policy is not empty');
+    const n = keys.length;
+    let capacity = this.#sizeList.length;
+    while (capacity < n) capacity *= 2;
+    // Fresh arrays of the final size: no doubling on the way (each would copy what is loaded).
+    const sizeList = new Float64Array(capacity);
+    const next = new Int32Array(capacity);
+    const prev = new Int32Array(capacity);
+    // Throws before anything changed when a key repeats.
+    this.#index.load(keys);
+    let bytes = 0;
+    // Slot i follows slot i - 1 in recency order: the list is the slots' own order.
+    for (let i = 0; i < n; i++) {
+      const size = sizes[i]!;
+      sizeList[i] = size;
+      bytes += size;
+      prev[i] = i - 1;
+      next[i] = i + 1;
+    }
+    if (n > 0) next[n - 1] = NIL;
+    this.#sizeList = sizeList;
+    this.#next = next;
+    this.#prev = prev;
+    this.#top = n;
+    this.#head = n > 0 ? 0 : NIL;
+    this.#tail = n - 1;
+    this.#bytes = bytes;
   }
 
   remove(key: string): boolean {
@@ -106,7 +137,7 @@ export class LruPolicy implements ReplacementPolicy {
   evict(): string | undefined {
     const slot = this.#head;
     if (slot === NIL) return undefined;
-    const key = this.#keyList[slot]!;
+    const key = this.#index.keyAt(slot)!;
     const next = this.#next[slot];
     this.#head = next;
     if (next === NIL) this.#tail = NIL;
@@ -118,13 +149,12 @@ export class LruPolicy implements ReplacementPolicy {
   /** A snapshot of the keys, least recently used first (safe to mutate the policy meanwhile). */
   keys(): IterableIterator<string> {
     const out: string[] = [];
-    for (let slot = this.#head; slot !== NIL; slot = this.#next[slot]) out.push(this.#keyList[slot]!);
+    for (let slot = this.#head; slot !== NIL; slot = this.#next[slot]) out.push(this.#index.keyAt(slot)!);
     return out.values();
   }
 
   clear(): void {
     this.#index.clear();
-    this.#keyList = [];
     this.#free = [];
     this.#top = 0;
     this.#head = NIL;
@@ -161,7 +191,6 @@ export class LruPolicy implements ReplacementPolicy {
   #release(slot: number, key: string): void {
     this.#bytes -= this.#sizeList[slot];
     this.#index.delete(key);
-    this.#keyList[slot] = undefined;
     this.#free.push(slot);
   }
 

@@ -61,6 +61,14 @@ export interface ReplacementPolicy {
    * layer keep per-entry columns in typed arrays indexed by slot, without a second key map.
    */
   slotOf?(key: string): number | undefined;
+  /**
+   * Optional fast path for a wake: into an EMPTY policy, inserts `keys[i]` with `sizes[i]` bytes
+   * for every `i` in order, exactly as that many `insert` calls would (so `keys[0]` is the next
+   * victim of a recency policy), and when the policy has {@link ReplacementPolicy.slotOf}, gives
+   * `keys[i]` slot `i`. Keys must be distinct. O(n).
+   * @throws Error when the policy is not empty or a key repeats (nothing is loaded then).
+   */
+  load?(keys: readonly string[], sizes: ArrayLike<Bytes>): void;
 }
 
 /** The limits passed to {@link ReplacementPolicy.configure}. */

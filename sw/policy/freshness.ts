@@ -116,11 +116,19 @@ export interface TimedRecord {
  * route's `maxAgeSeconds` and the floor bound in): the record itself, or a capped copy. Built once
  * by the cache; recovery, the wake from the snapshot and every read apply the same one.
  */
-export type ClockSanity = <T extends TimedRecord>(record: T, nowMs: Milliseconds) => T;
+export interface ClockSanity {
+  <T extends TimedRecord>(record: T, nowMs: Milliseconds): T;
+  /**
+   * The floor of {@link capFreshnessWithin}, in seconds, when known: a record stored by `nowMs`
+   * and expiring by `nowMs + floorSeconds * 1000` is returned as it is, so a caller going over many
+   * records may skip the call for those (the wake from the snapshot does). Absent or `0`: unknown.
+   */
+  readonly floorSeconds?: Seconds;
+}
 
 /** A {@link ClockSanity} for routes of `maxAgeSecondsOf(record)` seconds, none shorter than `floorSeconds` (`0`: unknown). */
 export function clockSanity(maxAgeSecondsOf: (record: TimedRecord) => Seconds, floorSeconds: Seconds): ClockSanity {
-  return (record, nowMs) => capFreshnessWithin(record, nowMs, floorSeconds, maxAgeSecondsOf);
+  return Object.assign(<T extends TimedRecord>(record: T, nowMs: Milliseconds): T => capFreshnessWithin(record, nowMs, floorSeconds, maxAgeSecondsOf), { floorSeconds });
 }
 
 /**

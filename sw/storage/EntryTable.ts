@@ -313,6 +313,10 @@ export class EntryTable {
     this.#reset();
     const policy = this.index.policy;
     const typeIds = s.types.map((t) => this.#typeId(t));
+    if (skip.size === 0 && policy.load && policy.slotOf) {
+      this.#loadColumns(s, policy.load.bind(policy), typeIds, capped);
+      return;
+    }
     const revisions = new Map(s.revisions);
     for (let i = 0; i < s.urls.length; i++) {
       if (skip.has(i)) continue;
@@ -327,6 +331,37 @@ export class EntryTable {
       const revision = revisions.get(i);
       if (revision !== undefined) this.#revisions.set(key, revision);
     }
+    this.accessSeq = Math.max(this.accessSeq, s.accessSeq);
+  }
+
+  /**
+   * {@link EntryTable.loadSnapshot} when every entry is kept and the policy loads in bulk: entry
+   * `i` gets slot `i` (the policy's `load` contract), so the columns are copied whole. On a wake
+   * of 100,000 entries this is one `Map.set` per key instead of an insert and a slot lookup each.
+   */
+  #loadColumns(
+    s: IndexSnapshot,
+    load: (keys: readonly string[], sizes: ArrayLike<Bytes>) => void,
+    typeIds: readonly number[],
+    capped: ReadonlyMap<number, { storedAt: Milliseconds; expiresAt: Milliseconds }>,
+  ): void {
+    const n = s.urls.length;
+    load(s.urls, s.bytes);
+    if (n > this.#flags.length) this.#grow(n);
+    this.#storedAt.set(s.storedAt);
+    this.#expiresAt.set(s.expiresAt);
+    const flags = this.#flags;
+    const types = this.#typeIds;
+    const mask = FLAG_PRECACHE | FLAG_OPAQUE;
+    for (let i = 0; i < n; i++) {
+      flags[i] = s.flags[i]! & mask;
+      types[i] = typeIds[s.typeIds[i]!]!;
+    }
+    for (const [i, c] of capped) {
+      this.#storedAt[i] = c.storedAt;
+      this.#expiresAt[i] = c.expiresAt;
+    }
+    for (const [i, revision] of s.revisions) this.#revisions.set(s.urls[i]!, revision);
     this.accessSeq = Math.max(this.accessSeq, s.accessSeq);
   }
 

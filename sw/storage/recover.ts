@@ -254,7 +254,15 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
   // route match unless it is beyond the floor).
   const entry = { url: '', storedAt: 0, expiresAt: 0 };
   let stale = 0;
+  // A fresh entry stored by now and expiring within the clock sanity floor is kept as it is, and
+  // is neither stale nor past its grace: decided from the columns alone (the common case).
+  const floorSeconds = ctx.clockSanity.floorSeconds ?? 0;
+  const trustedUntil = floorSeconds > 0 ? now + floorSeconds * 1000 : -Infinity;
+  const storedAts = snapshot.storedAt;
+  const expiresAts = snapshot.expiresAt;
   for (let i = 0; i < n; i++) {
+    const expiresAt = expiresAts[i]!;
+    if (expiresAt > now && expiresAt <= trustedUntil && storedAts[i]! <= now) continue;
     const url = snapshot.urls[i]!;
     entry.url = url;
     entry.storedAt = snapshot.storedAt[i]!;

@@ -554,6 +554,29 @@ describe('waking from the index snapshot: IndexedDB operations counted, never fe
     for (const r of await stores.metadata.getAll()) expect(r.storedAt).toBeLessThanOrEqual(clock.now());
   });
 
+  it.each([
+    { name: 'past their stale grace', special: [3, 6], expiresInMs: 10_000, advanceMs: 100_000 },
+    { name: 'stale within their grace', special: [2, 9], expiresInMs: 10_000, advanceMs: 40_000 },
+    { name: 'stored in the future (the clock moved back)', special: [], expiresInMs: 0, advanceMs: -10_000 },
+  ])('aWakeFromTheSnapshotWithARouteFloorTreatsRecords $name as the wake without one', async ({ special, expiresInMs, advanceMs }) => {
+    // The floor lets the wake keep fresh, trusted records without a look; these must not be among them.
+    const reports = [];
+    for (const floor of [false, true]) {
+      const clock = new Clock();
+      const stores = await seed(12, clock, new Set(special), clock.now() + expiresInMs);
+      await withSnapshot(stores, clock);
+      clock.advance(advanceMs);
+      // Routes of two hours (longer than the records' hour): the cap changes only a future storedAt.
+      const { cache } = open(stores, clock, floor ? { maxAgeSecondsFor: () => 7200, minMaxAgeSeconds: 7200 } : { maxAgeSecondsFor: () => 7200 });
+      await cache.ready();
+      expect(cache.indexLoad?.source).toBe('snapshot');
+      const { expired: e, stale, capped, entries } = cache.lastRecovery!;
+      reports.push({ report: { expired: e, stale, capped, entries }, entries: await cache.entries() });
+    }
+    expect(reports[1]).toEqual(reports[0]);
+    expect(reports[0]!.report.expired + reports[0]!.report.stale + reports[0]!.report.capped).toBeGreaterThan(0);
+  });
+
   it('aWakeMatchesNoRouteForRecordsWithinTheShortestRouteLifetime, from the snapshot and from the records; beyond it, the route is asked and caps', async () => {
     for (const snapshot of [true, false]) {
       const clock = new Clock();
