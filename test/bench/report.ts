@@ -86,7 +86,8 @@ export function evaluateTargets(result: BrowserBenchResult): Target[] {
       valueText: missing ? 'n/a (field missing)' : Number.isFinite(value) ? `${value.toFixed(0)} ms` : '–',
       limitText: '≤ 250 ms',
       detail: last
-        ? `health index ${missing ? 'field missing' : `source ${last.source}, ${last.entries ?? '?'} entries`}; lastRecovery.durationMs ${last.recoveryMs ?? '–'} ms; ` +
+        ? `health index ${missing ? 'field missing' : `source ${last.source}, ${last.entries ?? '?'} entries`}; ` +
+          (last.wakes ? `median of ${last.wakes.length} wakes (${last.wakes.map((w) => w.toFixed(0)).join(', ')} ms); ` : `lastRecovery.durationMs ${last.recoveryMs ?? '–'} ms; `) +
           idx.map((i) => `${n0(i.level)}: ${i.loadMs === null ? 'n/a' : `${i.loadMs.toFixed(0)} ms (${i.source})`}`).join(', ')
         : 'not measured in this run',
     });
