@@ -149,6 +149,37 @@ export async function stopAllWorkers(page: Page, timeoutMs = 5_000): Promise<boo
   }
 }
 
+/**
+ * Stops the service worker of `origin` only (CDP `ServiceWorker.stopWorker` for each of its running
+ * versions), leaving other origins' workers running, and waits, at most `timeoutMs`, until its
+ * versions report `runningStatus: 'stopped'`. Ends whatever the worker was still doing in the
+ * background (Workbox's `ExpirationPlugin` walks every entry with an IndexedDB cursor after each
+ * hit, without `waitUntil`).
+ * @returns whether it stopped in time (also `true` when no worker of `origin` was running).
+ */
+export async function stopWorkerOf(page: Page, origin: string, timeoutMs = 5_000): Promise<boolean> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const versions = new Map<string, { scriptURL: string; runningStatus: string }>();
+    cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: Array<{ versionId: string; scriptURL: string; runningStatus: string }> }) => {
+      for (const v of e.versions) versions.set(v.versionId, v);
+    });
+    await cdp.send('ServiceWorker.enable');
+    const deadline = Date.now() + timeoutMs;
+    const mine = () => [...versions].filter(([, v]) => v.scriptURL.startsWith(`${origin}/`));
+    // The versions arrive as events after `enable`.
+    while (mine().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const [versionId, v] of mine()) if (v.runningStatus !== 'stopped') await cdp.send('ServiceWorker.stopWorker', { versionId });
+    while (Date.now() < deadline) {
+      if (mine().every(([, v]) => v.runningStatus === 'stopped')) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+}
+
 /** Number of requests stored in the page origin's Cache Storage cache `cacheName`. */
 export async function cacheCount(page: Page, cacheName: string): Promise<number> {
   return page.evaluate(async (name) => (await (await caches.open(name)).keys()).length, cacheName);

@@ -16,7 +16,15 @@
  *   its aftermath: every variant's burst starts {@link SETTLE_AFTER_WAKE_MS} after the wakes (ours
  *   writes its index snapshot 2 s after the recovery; measured with `test/bench/wake.ts`'s 100,000
  *   entries, a burst started at once ran 10–12 % slower than one started 4 s later);
- * - per round: cached hits at c=1 over 100 entries spread over the cache; the first cached image
+ * - per round: cached hits at c=1 over 100 entries spread over the cache, each variant's pass
+ *   followed by a stop of that variant's worker (CDP `ServiceWorker.stopWorker`), so that no work
+ *   it goes on doing in the background lands in the next variant's pass: Workbox's
+ *   `ExpirationPlugin` walks all its entries with an IndexedDB cursor after each hit (not in
+ *   `waitUntil`), which at 10,000 entries kept its worker busy ~0.5–1 s past its pass, and the
+ *   rotation always puts ours right after Workbox. Until 2026-12-03 that was ours' hit p50 of
+ *   1.4–1.85× bare at 10,000 entries (a capped run: 1.39×; with the stop: 1.06×); with the
+ *   variants ordered so that bare followed Workbox instead, ours was 0.75× bare. The next pass of
+ *   the same variant comes after the cold loads, which stop every worker anyway; the first cached image
  *   after CDP `ServiceWorker.stopAllWorkers` (`coldPerRound` times, median); the cold page load (all
  *   workers stopped, then a navigation to a page of 30 cached bench images: time from the navigation
  *   start to the last image's `onload`); our worker's index load (`GET __image-cache/health`,
@@ -27,7 +35,7 @@
  *   after a full GC (CDP on the worker target) minus the same worker's heap with an empty cache.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { loadPass, openTab, stopAllWorkers, type PassResult } from './measure.ts';
+import { loadPass, openTab, stopAllWorkers, stopWorkerOf, type PassResult } from './measure.ts';
 import { median, percentile } from './stats.ts';
 import { tinyPng } from './images.ts';
 import type { Variant } from './variants.ts';
@@ -446,6 +454,8 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
           const page = await tab(v);
           try {
             const pass = await loadPass(page, v, sample, 1);
+            // Its background work must not run into the next variant's pass (see the module doc).
+            if (!(await stopWorkerOf(page, v.origin))) notes.push(`${v.id}: worker not stopped after its hit pass at ${label}, round ${r + 1}`);
             o.onPass(v, pass, 'hit');
             const rts = pass.samples.map((s) => s.rtMs);
             if (v.name === 'ours') {
