@@ -337,7 +337,8 @@ export class EntryTable {
   /**
    * {@link EntryTable.loadSnapshot} when every entry is kept and the policy loads in bulk: entry
    * `i` gets slot `i` (the policy's `load` contract), so the columns are copied whole. On a wake
-   * of 100,000 entries this is one `Map.set` per key instead of an insert and a slot lookup each.
+   * of 100,000 entries this is one key-index insert per key (`LruPolicy.load`) instead of a
+   * policy insert and a slot lookup each.
    */
   #loadColumns(
     s: IndexSnapshot,
