@@ -75,15 +75,16 @@ export class LruPolicy implements ReplacementPolicy {
     return true;
   }
 
-  /** @throws Error when `key` is already held. */
+  /** @throws Error when `key` is already held (nothing changes then). */
   insert(key: string, size: Bytes): void {
-    if (this.#index.get(key) !== undefined) throw new Error(`LruPolicy.insert: key already held: ${key}`);
-    let slot: number;
-    if (this.#free.length > 0) {
-      slot = this.#free.pop()!;
-    } else {
+    const free = this.#free.length > 0;
+    const slot = free ? this.#free[this.#free.length - 1]! : this.#top;
+    // One lookup: the index refuses a held key before anything changes.
+    this.#index.set(key, slot);
+    if (free) this.#free.pop();
+    else {
       if (this.#top === this.#sizeList.length) this.#grow();
-      slot = this.#top++;
+      this.#top++;
     }
     this.#sizeList[slot] = size;
     const tail = this.#tail;
@@ -92,7 +93,6 @@ export class LruPolicy implements ReplacementPolicy {
     if (tail === NIL) this.#head = slot;
     else this.#next[tail] = slot;
     this.#tail = slot;
-    this.#index.set(key, slot);
     this.#bytes += size;
   }
 

@@ -100,8 +100,17 @@ export function capFreshnessWithin<T extends { storedAt: Milliseconds; expiresAt
   floorSeconds: Seconds,
   maxAgeSecondsOf: (record: T) => Seconds,
 ): T {
-  if (floorSeconds > 0 && record.storedAt <= nowMs && record.expiresAt <= nowMs + floorSeconds * 1000) return record;
+  if (record.storedAt <= nowMs && record.expiresAt <= trustedUntilMs(nowMs, floorSeconds)) return record;
   return capFreshness(record, nowMs, maxAgeSecondsOf(record));
+}
+
+/**
+ * The latest `expiresAt`, in ms since epoch, that {@link capFreshnessWithin} returns unchanged
+ * without asking the route (for a record stored by `nowMs`): `nowMs + floorSeconds * 1000`, or
+ * `-Infinity` when no floor is known (`floorSeconds = 0`: every record is asked).
+ */
+export function trustedUntilMs(nowMs: Milliseconds, floorSeconds: Seconds): Milliseconds {
+  return floorSeconds > 0 ? nowMs + floorSeconds * 1000 : Number.NEGATIVE_INFINITY;
 }
 
 /** What clock sanity looks at in a record: its key (for its route), and its times in ms since epoch. */
@@ -119,16 +128,18 @@ export interface TimedRecord {
 export interface ClockSanity {
   <T extends TimedRecord>(record: T, nowMs: Milliseconds): T;
   /**
-   * The floor of {@link capFreshnessWithin}, in seconds, when known: a record stored by `nowMs`
-   * and expiring by `nowMs + floorSeconds * 1000` is returned as it is, so a caller going over many
-   * records may skip the call for those (the wake from the snapshot does). Absent or `0`: unknown.
+   * {@link trustedUntilMs} of this function's floor: a record stored by `nowMs` and expiring by
+   * `trustedUntil(nowMs)` is returned as it is, so a caller going over many records may skip the
+   * call for those (the wake from the snapshot does). Absent: unknown (every record is asked).
    */
-  readonly floorSeconds?: Seconds;
+  readonly trustedUntil?: (nowMs: Milliseconds) => Milliseconds;
 }
 
 /** A {@link ClockSanity} for routes of `maxAgeSecondsOf(record)` seconds, none shorter than `floorSeconds` (`0`: unknown). */
 export function clockSanity(maxAgeSecondsOf: (record: TimedRecord) => Seconds, floorSeconds: Seconds): ClockSanity {
-  return Object.assign(<T extends TimedRecord>(record: T, nowMs: Milliseconds): T => capFreshnessWithin(record, nowMs, floorSeconds, maxAgeSecondsOf), { floorSeconds });
+  return Object.assign(<T extends TimedRecord>(record: T, nowMs: Milliseconds): T => capFreshnessWithin(record, nowMs, floorSeconds, maxAgeSecondsOf), {
+    trustedUntil: (nowMs: Milliseconds) => trustedUntilMs(nowMs, floorSeconds),
+  });
 }
 
 /**

@@ -314,7 +314,7 @@ export class EntryTable {
     const policy = this.index.policy;
     const typeIds = s.types.map((t) => this.#typeId(t));
     if (skip.size === 0 && policy.load && policy.slotOf) {
-      this.#loadColumns(s, policy.load.bind(policy), typeIds, capped);
+      this.#loadColumns(s, typeIds, capped);
       return;
     }
     const revisions = new Map(s.revisions);
@@ -342,12 +342,11 @@ export class EntryTable {
    */
   #loadColumns(
     s: IndexSnapshot,
-    load: (keys: readonly string[], sizes: ArrayLike<Bytes>) => void,
     typeIds: readonly number[],
     capped: ReadonlyMap<number, { storedAt: Milliseconds; expiresAt: Milliseconds }>,
   ): void {
     const n = s.urls.length;
-    load(s.urls, s.bytes);
+    this.index.policy.load!(s.urls, s.bytes);
     if (n > this.#flags.length) this.#grow(n);
     this.#storedAt.set(s.storedAt);
     this.#expiresAt.set(s.expiresAt);

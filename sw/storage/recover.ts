@@ -256,8 +256,7 @@ async function loadSnapshot(ctx: RecoveryContext, snapshot: IndexSnapshot, start
   let stale = 0;
   // A fresh entry stored by now and expiring within the clock sanity floor is kept as it is, and
   // is neither stale nor past its grace: decided from the columns alone (the common case).
-  const floorSeconds = ctx.clockSanity.floorSeconds ?? 0;
-  const trustedUntil = floorSeconds > 0 ? now + floorSeconds * 1000 : -Infinity;
+  const trustedUntil = ctx.clockSanity.trustedUntil?.(now) ?? Number.NEGATIVE_INFINITY;
   const storedAts = snapshot.storedAt;
   const expiresAts = snapshot.expiresAt;
   for (let i = 0; i < n; i++) {

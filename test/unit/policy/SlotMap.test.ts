@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LruPolicy } from '../../../sw/policy/LruPolicy.ts';
 import { SlotMap } from '../../../sw/policy/SlotMap.ts';
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../build/data/prng.ts';
 
 /** Checks `map` against the reference `ref` for every key of the key space. */
 function expectSame(map: SlotMap, ref: Map<string, number>, keySpace: readonly string[]): void {
@@ -23,7 +12,7 @@ function expectSame(map: SlotMap, ref: Map<string, number>, keySpace: readonly s
 
 describe('SlotMap (the LRU key index)', () => {
   it.each([1, 2, 3])('agreesWithAMapOverRandomSetsDeletesAndClears (seed %i)', (seed) => {
-    const rand = random(seed);
+    const rand = mulberry32(seed);
     // 3,000 keys and ~1,500 held: runs long enough for deletions to shift entries back often.
     const keySpace = Array.from({ length: 3000 }, (_, i) => `https://tiles.example/${i % 7}/${i}.png`);
     const map = new SlotMap();
