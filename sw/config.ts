@@ -154,7 +154,11 @@ export interface ImageCacheConfig {
    * time-out (wait for the network until it fails). @default 3
    */
   networkTimeoutSeconds?: Seconds;
-  /** Access times and statistics are written behind at most this often, in milliseconds. @default 1000 */
+  /**
+   * Access times and statistics are written behind at most this often, in milliseconds; a batch
+   * also waits for the hits to pause for 200 ms (or this value, when smaller), at most 5 × this
+   * value after its first hit, so it never lands in a burst of hits. @default 1000
+   */
   writeBehindMs?: Milliseconds;
   /** Expired entries are swept at most this often while the worker runs, in seconds. @default 30 */
   sweepIntervalSeconds?: Seconds;

@@ -60,8 +60,8 @@
  * checks whether the cache itself is gone, and so does every write and sweep; then every record is
  * dropped too, and the next write creates the cache again.
  *
- * Access times and statistics are written behind in batches (at most every `writeBehindMs`,
- * `WriteBehind.ts`), never on a hit's critical path (invariant 4). A lost batch costs LRU
+ * Access times and statistics are written behind in batches (at most every `writeBehindMs`, in a
+ * pause of the hits, `WriteBehind.ts`), never on a hit's critical path (invariant 4). A lost batch costs LRU
  * accuracy, not consistency. A mutation stuck longer than `mutationTimeLimitMs` is abandoned: the
  * queue moves on, the IndexedDB connection is reopened, the error is reported, recovery reruns.
  *
@@ -150,7 +150,11 @@ export interface ImageCacheOptions {
    * @default a new LruPolicy
    */
   policy?: ReplacementPolicy;
-  /** Write-behind delay for access times and stats, in ms. @default 1000 */
+  /**
+   * Write-behind delay for access times and stats, in ms: a batch is written this long after its
+   * first hit, once the hits pause for 200 ms (or this value, when smaller), at most 5 × this value
+   * after its first hit. @default 1000
+   */
   writeBehindMs?: Milliseconds;
   /**
    * Longest an index mutation (a put's transaction, a write-behind batch, a recovery) may run

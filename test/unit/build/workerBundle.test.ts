@@ -32,10 +32,12 @@ import { resolveInstallOptions, type InstallImageCacheOptions } from '../../../s
  * lifetime; raised to 30.5 KiB), then 31,267 bytes with streamed bodies stored as blobs in
  * Chromium, held against maxPendingBytes (`blobBodies`; raised to 30.75 KiB), then 32,188 bytes
  * with the wake's bulk load (the LRU key index as a typed-array hash table, `SlotMap`, filled in
- * one pass: the 100,000-entry table load in Node from ~60 to ~12 ms; raised to 31.5 KiB). The module checks
+ * one pass: the 100,000-entry table load in Node from ~60 to ~12 ms; raised to 31.5 KiB), then 32,282 bytes
+with the write-behind batch waiting for a pause in the hits (its IndexedDB reads and writes had
+delayed the hits around them by 10-20 ms; raised to 31.75 KiB). The module checks
  * below catch re-bundling what the config does not use; this budget catches growth.
  */
-const DEFAULT_BUDGET_GZIP_BYTES = 31.5 * 1024;
+const DEFAULT_BUDGET_GZIP_BYTES = 31.75 * 1024;
 
 const defaultRaw = JSON.parse(readFileSync(path.join(REPO_ROOT, 'image-cache.config.json'), 'utf8')) as Record<string, unknown>;
 /** The repository's default config (its warm-up sources are read by the build only). */
