@@ -52,7 +52,12 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
-/** One reported figure: per variant, the per-round values, their median and the ratio to `bare`. */
+/**
+ * One reported figure: per variant, the per-round values, their median and the ratio to `bare`.
+ * A pooled figure's `median` is instead the percentile `pooled.p` over every round's samples
+ * together (a tail percentile of a small pass, such as the p99 of 100 hits, is only its slowest
+ * one or two; see {@link FigureBook.pool}); its `rounds` still list each round's own value.
+ */
 export interface Figure {
   id: string;
   label: string;
@@ -63,6 +68,8 @@ export interface Figure {
   rounds: Record<string, number[]>;
   median: Record<string, number>;
   ratioToBare: Record<string, number>;
+  /** Set on a pooled figure: the percentile taken over the samples of every round together. */
+  pooled?: { p: number; samples: Record<string, number> };
 }
 
 /** How the hits were verified to be hits, per variant. */
@@ -160,6 +167,8 @@ function newVerification(): Verification {
 /** Collects per-round values and turns them into {@link Figure}s. */
 class FigureBook {
   readonly #figures = new Map<string, Figure>();
+  /** Per pooled figure: its percentile and every round's samples per variant. */
+  readonly #pools = new Map<string, { p: number; samples: Map<string, number[]> }>();
 
   define(id: string, label: string, unit: Figure['unit'], better: Figure['better'], latency: boolean): void {
     this.#figures.set(id, { id, label, unit, better, latency, rounds: {}, median: {}, ratioToBare: {} });
@@ -171,10 +180,26 @@ class FigureBook {
     (f.rounds[variant] ??= []).push(value);
   }
 
+  /**
+   * Adds one round's samples to a pooled figure: the round's own `p`-th percentile goes to
+   * `rounds`, and the figure's value is the `p`-th percentile over every round's samples together.
+   */
+  pool(id: string, variant: string, samples: readonly number[], p: number): void {
+    this.add(id, variant, percentile(samples, p));
+    const pool = this.#pools.get(id) ?? { p, samples: new Map<string, number[]>() };
+    this.#pools.set(id, pool);
+    pool.samples.set(variant, [...(pool.samples.get(variant) ?? []), ...samples]);
+  }
+
   finish(): Figure[] {
     const out = [...this.#figures.values()];
     for (const f of out) {
-      for (const [v, values] of Object.entries(f.rounds)) f.median[v] = median(values);
+      const pool = this.#pools.get(f.id);
+      if (pool) f.pooled = { p: pool.p, samples: Object.fromEntries([...pool.samples].map(([v, a]) => [v, a.length])) };
+      for (const [v, values] of Object.entries(f.rounds)) {
+        const samples = pool?.samples.get(v);
+        f.median[v] = samples ? percentile(samples, pool!.p) : median(values);
+      }
       for (const v of Object.keys(f.median)) f.ratioToBare[v] = ratio(f.median[v]!, f.median.bare ?? NaN);
     }
     return out.filter((f) => Object.keys(f.rounds).length > 0);

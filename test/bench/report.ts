@@ -196,7 +196,9 @@ export function formatText(result: BrowserBenchResult, targets: Target[]): strin
     `sw-image-cache bench: ${m.date}; ${m.cpu} × ${m.cores} cores; Chromium ${m.chromium}; ${m.rounds} rounds${m.quick ? ' (quick)' : ''}; latency ${m.latencyMs} ms; ` +
       `ours from ${m.git.commit}${m.git.dirtyFiles ? ` + ${m.git.dirtyFiles} uncommitted files` : ''}`,
   );
-  lines.push(`medians across rounds; in parentheses the ratio to bare (the floor). Timing: ${m.timing}.`);
+  lines.push(
+    `medians across rounds (a figure marked "pooled": its percentile over every round's samples together); in parentheses the ratio to bare (the floor). Timing: ${m.timing}.`,
+  );
   lines.push('');
   lines.push('figure'.padEnd(w0) + cols.map((c) => c.padStart(w)).join(''));
   for (const f of result.figures) {
@@ -213,7 +215,7 @@ export function formatText(result: BrowserBenchResult, targets: Target[]): strin
     );
   }
   lines.push('');
-  lines.push('targets (ours, medians of this run):');
+  lines.push('targets (ours, medians of this run, or pooled where marked):');
   for (const t of targets) lines.push(`  ${verdict(t)}  [${t.issue}] ${t.description}: ${t.valueText} (${t.limitText}) – ${t.detail}`);
   lines.push('');
   lines.push('verification (hit passes must not reach the server; network revalidates each image):');

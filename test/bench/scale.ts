@@ -48,6 +48,8 @@ export const SETTLE_AFTER_WAKE_MS = 4000;
 export interface Book {
   define(id: string, label: string, unit: 'ms' | 'img/s' | 'bytes', better: 'lower' | 'higher', latency: boolean): void;
   add(id: string, variant: string, value: number): void;
+  /** Adds a round's samples to a figure whose value is their `p`-th percentile over every round together. */
+  pool(id: string, variant: string, samples: readonly number[], p: number): void;
 }
 
 /** One fill burst: `entries` distinct misses at c=32 bringing the cache to `level`. */
@@ -349,7 +351,7 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
     try {
       const label = fmtLevel(level);
       book.define(`scale.hit.${level}.p50`, `cached image p50, c=1, ${label} entries`, 'ms', 'lower', true);
-      book.define(`scale.hit.${level}.p99`, `cached image p99, c=1, ${label} entries`, 'ms', 'lower', true);
+      book.define(`scale.hit.${level}.p99`, `cached image p99, c=1, ${label} entries (all rounds' hits pooled)`, 'ms', 'lower', true);
       book.define(`cold.${level}`, `first cached image after worker stop, ${label} entries`, 'ms', 'lower', true);
       book.define(`coldpage.${level}`, `cold page load, 30 images, ${label} entries`, 'ms', 'lower', true);
 
@@ -468,7 +470,8 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
               log(`scale: ours hits at ${label}, round ${r + 1}: ${[...kinds].map(([k, a]) => `${k} ${a.length} (p50 ${percentile(a, 50).toFixed(2)} ms)`).join(', ')}`);
             }
             book.add(`scale.hit.${level}.p50`, v.name, percentile(rts, 50));
-            book.add(`scale.hit.${level}.p99`, v.name, percentile(rts, 99));
+            // Pooled: a p99 of one round's 100 hits is their slowest one or two.
+            book.pool(`scale.hit.${level}.p99`, v.name, rts, 99);
           } finally {
             await page.close();
           }
