@@ -35,7 +35,7 @@ async function writeV1(name: string, records: Array<{ url: string; lastAccessedA
 }
 
 describe('EntryMetadataModel', () => {
-  it('migratesV1RecordsToV2WithoutLosingAnyAndKeepsTheirRecencyOrder', async () => {
+  it('migratesV1RecordsToV3WithoutLosingAnyAndKeepsTheirRecencyOrder', async () => {
     await writeV1('migrate-db', [
       { url: 'https://a.test/c.png', lastAccessedAt: 300 },
       { url: 'https://a.test/a.png', lastAccessedAt: 100 },
@@ -48,7 +48,95 @@ describe('EntryMetadataModel', () => {
       ['https://a.test/b.png', 2],
       ['https://a.test/c.png', 3],
     ]);
-    expect((await model.db()).version).toBe(2);
+    const db = await model.db();
+    expect(db.version).toBe(3);
+    expect([...db.transaction('entries').store.indexNames]).toEqual(['expiresAt']);
+    await model.close();
+  });
+
+  it('dropsTheUnreadLastAccessedAtIndexOfAV2DatabaseAndKeepsEveryRecordAsItWas', async () => {
+    await writeV1('v2-db', []);
+    const v2 = await openDB('v2-db', 2);
+    const record = (url: string, seq: number): EntryRecord => ({
+      url,
+      bytes: 10,
+      state: 'committed',
+      storedAt: 1,
+      lastAccessedAt: 100 + seq,
+      accessSeq: seq,
+      expiresAt: 5000 + seq,
+      kind: 'runtime',
+      revision: null,
+      contentType: 'image/png',
+      etag: '"e"',
+      lastModified: null,
+    });
+    const written = [record('https://a.test/a.png', 7), record('https://a.test/b.png', 3)];
+    for (const r of written) await v2.put('entries', r);
+    v2.close();
+    const model = new EntryMetadataModel('v2-db');
+    expect(await model.getAll()).toEqual(written);
+    const db = await model.db();
+    expect(db.version).toBe(3);
+    expect([...db.transaction('entries').store.indexNames]).toEqual(['expiresAt']);
+    expect(await model.expiredUrls(5005)).toEqual(['https://a.test/b.png']);
+    await model.close();
+  });
+
+  it('keepsPendingRecordsOutOfTheExpiresAtIndexAndReadsThemBackWithTheirExpiry', async () => {
+    const model = new EntryMetadataModel('pending-index-db');
+    const pending: EntryRecord = {
+      url: 'https://a.test/p.png',
+      bytes: 10,
+      state: 'pending',
+      storedAt: 1,
+      lastAccessedAt: 1,
+      accessSeq: 1,
+      expiresAt: 1000,
+      kind: 'runtime',
+      revision: null,
+      contentType: 'image/png',
+      etag: null,
+      lastModified: null,
+    };
+    await model.putMany([pending]);
+    // Not in the index (the sweep never sees a write in progress), yet its expiry is kept.
+    expect(await model.expiredUrls(Number.POSITIVE_INFINITY)).toEqual([]);
+    expect(await model.get(pending.url)).toEqual(pending);
+    expect(await model.getAll()).toEqual([pending]);
+    const raw = (await (await model.db()).get('entries', pending.url)) as Record<string, unknown>;
+    expect(raw.expiresAt).toBeUndefined();
+    expect(raw.pendingExpiresAt).toBe(1000);
+    // Committed: in the index, stored as the record itself.
+    const committed: EntryRecord = { ...pending, state: 'committed' };
+    await model.putMany([committed]);
+    expect(await model.expiredUrls(1000)).toEqual([pending.url]);
+    expect(await (await model.db()).get('entries', pending.url)).toEqual(committed);
+    await model.close();
+  });
+
+  it('readsAPendingRecordWrittenBeforeV3WithItsExpiresAt', async () => {
+    await writeV1('legacy-pending-db', []);
+    const v2 = await openDB('legacy-pending-db', 2);
+    const legacy: EntryRecord = {
+      url: 'https://a.test/l.png',
+      bytes: 10,
+      state: 'pending',
+      storedAt: 1,
+      lastAccessedAt: 1,
+      accessSeq: 1,
+      expiresAt: 2000,
+      kind: 'runtime',
+      revision: null,
+      contentType: 'image/png',
+      etag: null,
+      lastModified: null,
+    };
+    await v2.put('entries', legacy);
+    v2.close();
+    const model = new EntryMetadataModel('legacy-pending-db');
+    expect(await model.getAll()).toEqual([legacy]);
+    expect(await model.get(legacy.url)).toEqual(legacy);
     await model.close();
   });
 
