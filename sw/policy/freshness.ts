@@ -143,6 +143,18 @@ export function clockSanity(maxAgeSecondsOf: (record: TimedRecord) => Seconds, f
 }
 
 /**
+ * Clock sanity without routes (an `ImageCache` built without `maxAgeSecondsFor`): a record's own
+ * lifetime (`expiresAt - storedAt`; `0` when it never expires) is its cap. A record stored by
+ * `nowMs` is within it whatever its expiry (`nowMs + lifetime ≥ storedAt + lifetime = expiresAt`),
+ * so the floor is `Infinity`: {@link ClockSanity.trustedUntil} is `Infinity` and a wake skips every
+ * such record; only a `storedAt` in the future is capped (to `nowMs`, its expiry to `nowMs` plus
+ * its lifetime).
+ */
+export function ownLifetimeSanity(): ClockSanity {
+  return clockSanity((r) => (Number.isFinite(r.expiresAt) ? Math.max(0, r.expiresAt - r.storedAt) / 1000 : 0), Number.POSITIVE_INFINITY);
+}
+
+/**
  * The floor for {@link clockSanity}: the shortest of the routes' `maxAgeSeconds` other than `0`,
  * in seconds; `Infinity` when every one is `0` (never expires: nothing to cap but `storedAt`).
  */

@@ -70,7 +70,7 @@
  */
 import { ImageCacheError } from '../errors/ImageCacheError.ts';
 import { LruPolicy } from '../policy/LruPolicy.ts';
-import { clockSanity, expiresAtMs, isFresh, isPastStaleGrace, type ClockSanity } from '../policy/freshness.ts';
+import { clockSanity, expiresAtMs, isFresh, isPastStaleGrace, ownLifetimeSanity, type ClockSanity } from '../policy/freshness.ts';
 import type { ReplacementPolicy } from '../policy/ReplacementPolicy.ts';
 import type { Bytes, Milliseconds, Seconds } from '../policy/types.ts';
 import type { CacheEvent, CacheStats, EntryInfo } from '../protocol.ts';
@@ -353,7 +353,7 @@ export class ImageCache {
     const routeMaxAge = options.maxAgeSecondsFor;
     this.#clockSanity = routeMaxAge
       ? clockSanity((r) => routeMaxAge(r.url), options.minMaxAgeSeconds ?? 0)
-      : clockSanity((r) => (Number.isFinite(r.expiresAt) ? Math.max(0, r.expiresAt - r.storedAt) / 1000 : 0), 0);
+      : ownLifetimeSanity();
     this.#metadata = options.metadata ?? new EntryMetadataModel();
     this.#bodies = options.bodies ?? new ImageCacheStore(this.cacheName);
     this.#events = new CacheEvents(this.now);

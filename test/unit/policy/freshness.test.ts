@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ageSeconds, capFreshness, chooseStaleVictims, expiresAtMs, findExpired, isFresh, isPastStaleGrace, recencyOrder } from '../../../sw/policy/index.ts';
-import { capFreshnessWithin, lifetimeFloorSeconds } from '../../../sw/policy/freshness.ts';
+import { capFreshnessWithin, lifetimeFloorSeconds, ownLifetimeSanity } from '../../../sw/policy/freshness.ts';
 
 const T = 1_700_000_000_000;
 
@@ -111,6 +111,29 @@ describe('clock sanity and stale grace (issue 9 items 2 and 4)', () => {
     capFreshnessWithin({ storedAt: T - 1, expiresAt: Number.POSITIVE_INFINITY }, T, Number.POSITIVE_INFINITY, () => (calls++, 0));
     expect(calls).toBe(0);
     expect(capFreshnessWithin({ storedAt: T + 5, expiresAt: Number.POSITIVE_INFINITY }, T, Number.POSITIVE_INFINITY, () => 0)).toEqual({ storedAt: T, expiresAt: Number.POSITIVE_INFINITY });
+  });
+
+  it('ownLifetimeSanity (no routes) caps as each record\'s own lifetime does, and trusts every record stored by now', () => {
+    const sanity = ownLifetimeSanity();
+    // The wake skips every record stored by now, whatever its expiry.
+    expect(sanity.trustedUntil?.(T)).toBe(Number.POSITIVE_INFINITY);
+    const times = [T - 86_400_000, T - 1, T, T + 1, T + 60_000, T + 86_400_000, Number.POSITIVE_INFINITY];
+    let capped = 0;
+    for (const storedAt of times.filter(Number.isFinite)) {
+      for (const expiresAt of times.filter((t) => t >= storedAt)) {
+        const record = { url: '/a.png', storedAt, expiresAt };
+        const own = Number.isFinite(expiresAt) ? (expiresAt - storedAt) / 1000 : 0;
+        const out = sanity(record, T);
+        // Exactly what asking the record's own lifetime gives, unchanged (same object) when stored by now.
+        expect(out).toEqual(capFreshness(record, T, own));
+        if (storedAt <= T) expect(out).toBe(record);
+        else {
+          capped++;
+          expect(out.storedAt).toBe(T);
+        }
+      }
+    }
+    expect(capped).toBeGreaterThan(0);
   });
 
   it.each([
