@@ -25,7 +25,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../browser/harness.ts';
 import { buildWorkers, type WorkerBundle } from './bundles.ts';
 import { ensureBenchImages, type BenchImage } from './images.ts';
-import { loadPass, oursStats, openTab, passInNewTab, waitForCacheCount, type PassResult } from './measure.ts';
+import { dumpSamples, loadPass, oursStats, openTab, passInNewTab, waitForCacheCount, type PassResult } from './measure.ts';
 import { runMemoryBursts, type MemoryBurst } from './memory-burst.ts';
 import { profileHits, type TraceSummary } from './profile.ts';
 import { runScalePhase, type FillBurst, type ScaleResult } from './scale.ts';
@@ -314,6 +314,7 @@ export async function runBrowserBench(options: BenchOptions): Promise<BrowserBen
         for (const v of order) {
           const pass = await passInNewTab(context, v, hitUrls, 1);
           tally(v, pass, 'hit');
+          dumpSamples({ phase: 'hits', concurrency: 1, round: r + 1 }, v, pass);
           const rts = pass.samples.map((s) => s.rtMs);
           for (const p of [50, 95, 99]) book.add(`hit.c1.p${p}`, v.name, percentile(rts, p));
         }

@@ -8,6 +8,7 @@
  * - a pass also counts the image requests that reached the variant's server (a hit pass must leave
  *   it at zero) and how many responses came through a service worker (`workerStart > 0`).
  */
+import { appendFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { imageRequests, type Variant } from './variants.ts';
 
@@ -53,6 +54,17 @@ export async function openTab(context: BrowserContext, v: Variant, timeoutMs = 3
     await page.close().catch(() => {});
     throw new Error(`${v.id}: opening ${v.origin}/bench.html failed: ${(error as Error).message}`);
   }
+}
+
+/**
+ * When `BENCH_SAMPLES` names a file, appends one JSON line per hit pass to it: `tag` (phase, level,
+ * round), the variant and every sample as `[url, rtMs, ourTiming]`, in load order (so in time order
+ * at c=1). For locating slow hits in time; `npm run bench` does not write it otherwise.
+ */
+export function dumpSamples(tag: Record<string, string | number>, v: Variant, pass: PassResult): void {
+  const file = process.env.BENCH_SAMPLES;
+  if (!file) return;
+  appendFileSync(file, JSON.stringify({ ...tag, variant: v.id, samples: pass.samples.map((x) => [x.url, x.rtMs, x.ourTiming ?? '']) }) + '\n');
 }
 
 /**

@@ -9,6 +9,8 @@
  *    note when that file is absent); its result is added to `results.json` and `results.md`.
  * 3. The transcode benchmark, `main()` of `test/bench/transcode.ts` (skipped with a note when that
  *    file is absent or exports no `main`); its result goes to `results.*` under `transcode`.
+ * With `BENCH_SAMPLES=<file>` in the environment, every c=1 hit pass (main set and entry-count
+ * levels) also appends its samples, in load order, to that file as JSON lines (`dumpSamples`).
  * See docs/bench/README.md.
  */
 import { existsSync } from 'node:fs';

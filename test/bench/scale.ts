@@ -35,7 +35,7 @@
  *   after a full GC (CDP on the worker target) minus the same worker's heap with an empty cache.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { loadPass, openTab, stopAllWorkers, stopWorkerOf, type PassResult } from './measure.ts';
+import { dumpSamples, loadPass, openTab, stopAllWorkers, stopWorkerOf, type PassResult } from './measure.ts';
 import { median, percentile } from './stats.ts';
 import { tinyPng } from './images.ts';
 import type { Variant } from './variants.ts';
@@ -456,6 +456,7 @@ export async function runScalePhase(o: ScaleOptions): Promise<ScaleResult> {
           const page = await tab(v);
           try {
             const pass = await loadPass(page, v, sample, 1);
+            dumpSamples({ phase: 'scale', level, round: r + 1 }, v, pass);
             // Its background work must not run into the next variant's pass (see the module doc).
             if (!(await stopWorkerOf(page, v.origin))) notes.push(`${v.id}: worker not stopped after its hit pass at ${label}, round ${r + 1}`);
             o.onPass(v, pass, 'hit');
