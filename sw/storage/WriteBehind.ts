@@ -98,7 +98,8 @@ export class WriteBehind {
       this.#promise = new Promise<void>((resolve) => {
         this.#resolve = resolve;
       });
-      this.#windowsLeft = ((MAX_DEFER_DELAYS - 1) * this.#delayMs) / this.#quietMs;
+      // No quiet window (`delayMs` 0): written at once, never deferred.
+      this.#windowsLeft = this.#quietMs > 0 ? Math.floor(((MAX_DEFER_DELAYS - 1) * this.#delayMs) / this.#quietMs) : 0;
       this.#timer = setTimeout(this.#listen, this.#delayMs - this.#quietMs);
     }
     return this.#promise;

@@ -355,6 +355,25 @@ describe('recovery (invariant 2)', () => {
     expect(records.map((r) => r.url).sort()).toEqual([u('almost'), u('ok')]);
   });
 
+  it('commitsAPendingWriteWithTheExpiryItWasReservedWith (schema v3 keeps it outside the expiresAt index until then)', async () => {
+    const clock = new Clock();
+    const metadata = new EntryMetadataModel('test-db');
+    const store = new ImageCacheStore(CACHE);
+    const expiresAt = clock.now() + 60_000;
+    // Killed between the body write and the commit: the pending record is not in the sweep's index.
+    await metadata.put({ ...record(u('almost'), 20, 'pending'), storedAt: clock.now(), expiresAt });
+    await store.put(u('almost'), imageResponse(20));
+    expect(await metadata.expiredUrls(Number.POSITIVE_INFINITY)).toEqual([]);
+
+    const { cache } = makeCache({ clock, metadata: new EntryMetadataModel('test-db') });
+    expect(await cache.ready()).toMatchObject({ committedPending: 1, entries: 1 });
+    // Committed with its own expiry, and now in the index the sweep reads.
+    expect((await cache.peek(u('almost')))?.expiresAt).toBe(expiresAt);
+    expect((await metadata.get(u('almost')))?.expiresAt).toBe(expiresAt);
+    expect(await metadata.expiredUrls(expiresAt)).toEqual([u('almost')]);
+    await expectConsistent(cache, metadata);
+  });
+
   it('appliesAShrunkBudgetAndExpiresOnRecovery', async () => {
     const clock = new Clock();
     const big = makeCache({ maxBytes: 1000, clock });
